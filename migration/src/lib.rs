@@ -1,0 +1,20 @@
+//! Schema migrations: every table and index of the domain contract, on SQLite and PostgreSQL.
+
+pub use sea_orm_migration::prelude::*;
+
+mod dialect;
+mod m20260101_000001_create_operational_tables;
+mod m20260101_000002_create_statistics_tables;
+
+/// The ordered list of migrations the gateway applies at start.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20260101_000001_create_operational_tables::Migration),
+            Box::new(m20260101_000002_create_statistics_tables::Migration),
+        ]
+    }
+}

@@ -1,0 +1,120 @@
+//! `AppState` and the axum `Router`: routes, layers and graceful shutdown.
+
+use crate::auth::{self, Auth};
+use crate::config::Config;
+use crate::graphql::{self, GatewaySchema};
+use async_graphql::http::GraphiQLSource;
+use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse};
+use axum::routing::get;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use std::sync::Arc;
+use tower_http::limit::RequestBodyLimitLayer;
+
+/// Shared state of the gateway: cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<App>);
+
+/// What every request can reach.
+pub struct App {
+    /// The database pool.
+    pub db: DatabaseConnection,
+    /// The validated configuration.
+    pub config: Config,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = App;
+    fn deref(&self) -> &App {
+        &self.0
+    }
+}
+
+impl AppState {
+    /// Wraps a pool and a configuration.
+    pub fn new(db: DatabaseConnection, config: Config) -> Self {
+        AppState(Arc::new(App { db, config }))
+    }
+}
+
+#[derive(Clone)]
+struct Routes {
+    state: AppState,
+    schema: GatewaySchema,
+}
+
+/// The router of every HTTP route.
+pub fn router(state: AppState) -> Router {
+    let schema = graphql::build_schema(Some(state.clone()));
+    let limit = state.config.max_body_bytes;
+    Router::new()
+        .route("/graphql", get(graphql_handler).post(graphql_handler))
+        .route("/playground", get(playground))
+        .route("/health", get(health))
+        .route("/ready", get(ready))
+        .layer(RequestBodyLimitLayer::new(limit))
+        .with_state(Routes { state, schema })
+}
+
+async fn graphql_handler(
+    State(routes): State<Routes>,
+    headers: HeaderMap,
+    request: GraphQLRequest,
+) -> GraphQLResponse {
+    let header = headers
+        .get(header::AUTHORIZATION)
+        .map(|v| v.to_str().unwrap_or("invalid"));
+    let auth: Auth =
+        auth::authenticate(&routes.state.db, &routes.state.config.jwt_secret, header).await;
+    routes
+        .schema
+        .execute(request.into_inner().data(auth))
+        .await
+        .into()
+}
+
+async fn playground() -> impl IntoResponse {
+    Html(
+        GraphiQLSource::build()
+            .endpoint("/graphql")
+            .title("teliman-stats GraphiQL")
+            .finish(),
+    )
+}
+
+async fn health() -> impl IntoResponse {
+    (StatusCode::OK, "ok")
+}
+
+async fn ready(State(routes): State<Routes>) -> impl IntoResponse {
+    match routes.state.db.execute_unprepared("SELECT 1").await {
+        Ok(_) => (StatusCode::OK, "ready"),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unreachable"),
+    }
+}
+
+/// Resolves when SIGINT or SIGTERM arrives.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

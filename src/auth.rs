@@ -1,0 +1,117 @@
+//! Bearer tokens: HS256 JWTs whose `sub` is `users.id`; the role that counts is read from
+//! `users.role` on every request, so a demoted admin loses access at once.
+
+use crate::config::Secret;
+use crate::entity::users;
+use chrono::Utc;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use sea_orm::{DatabaseConnection, EntityTrait};
+use serde::{Deserialize, Serialize};
+
+/// Leeway on expiry, in seconds.
+const LEEWAY_SECONDS: u64 = 60;
+
+/// The claims the gateway signs and reads.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Claims {
+    /// `users.id`, as a string.
+    pub sub: String,
+    /// The role when minted (a hint only).
+    pub role: String,
+    /// Expiry, seconds since the epoch.
+    pub exp: i64,
+}
+
+/// A signed-in user as GraphQL shows it.
+#[derive(Clone, Debug, async_graphql::SimpleObject)]
+pub struct Viewer {
+    /// `users.id`.
+    pub id: async_graphql::ID,
+    /// E-mail address.
+    pub email: String,
+    /// Full name.
+    pub full_name: String,
+    /// `client`, `technician` or `admin`, as `users.role` says now.
+    pub role: String,
+}
+
+impl Viewer {
+    /// Whether the viewer may read statistics.
+    pub fn is_admin(&self) -> bool {
+        self.role == "admin"
+    }
+}
+
+/// Who is asking, as the `Authorization` header says.
+#[derive(Clone, Debug)]
+pub enum Auth {
+    /// No header.
+    Anonymous,
+    /// A valid token of an existing user.
+    User(Viewer),
+    /// A header with a bad, expired, unsigned or unknown-user token.
+    Invalid,
+    /// The token could not be checked because the database is unreachable.
+    Unavailable,
+}
+
+/// Signs a token for `user` valid for `ttl_hours`.
+pub fn mint(
+    secret: &Secret,
+    user: &users::Model,
+    ttl_hours: i64,
+) -> Result<String, jsonwebtoken::errors::Error> {
+    let claims = Claims {
+        sub: user.id.to_string(),
+        role: user.role.clone(),
+        exp: (Utc::now() + chrono::Duration::hours(ttl_hours)).timestamp(),
+    };
+    jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(secret.expose()),
+    )
+}
+
+/// Checks a token's signature (HS256 only) and expiry and returns its user id.
+pub fn verify(secret: &Secret, token: &str) -> Option<i64> {
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.leeway = LEEWAY_SECONDS;
+    validation.set_required_spec_claims(&["exp", "sub"]);
+    let data = jsonwebtoken::decode::<Claims>(
+        token,
+        &DecodingKey::from_secret(secret.expose()),
+        &validation,
+    )
+    .ok()?;
+    data.claims.sub.parse().ok()
+}
+
+/// Resolves the `Authorization` header value (if any) to who is asking.
+pub async fn authenticate(db: &DatabaseConnection, secret: &Secret, header: Option<&str>) -> Auth {
+    let Some(header) = header else {
+        return Auth::Anonymous;
+    };
+    let Some(token) = header.strip_prefix("Bearer ").map(str::trim) else {
+        return Auth::Invalid;
+    };
+    let Some(user_id) = verify(secret, token) else {
+        return Auth::Invalid;
+    };
+    match users::Entity::find_by_id(user_id).one(db).await {
+        Ok(Some(user)) => Auth::User(Viewer {
+            id: user.id.into(),
+            email: user.email,
+            full_name: user.full_name,
+            role: user.role,
+        }),
+        Ok(None) => Auth::Invalid,
+        Err(err) => {
+            let err = crate::error::AppError::from(err);
+            match err {
+                crate::error::AppError::Unavailable => Auth::Unavailable,
+                _ => Auth::Invalid,
+            }
+        }
+    }
+}

@@ -1,0 +1,204 @@
+//! The command line: serve, migrate, seed, token, schema.
+
+use crate::app::{self, AppState};
+use crate::config::{Config, Settings};
+use crate::entity::users;
+use crate::{auth, db, graphql, seed};
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+
+/// GraphQL analytics gateway for the repair-services marketplace.
+#[derive(Debug, Parser)]
+#[command(name = "teliman-stats", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Migrate the database and serve GraphQL, GraphiQL, /health and /ready.
+    Serve {
+        /// Use a local SQLite demo database, seed it when empty, and print an admin token.
+        #[arg(long)]
+        demo: bool,
+        /// Address to listen on.
+        #[arg(long, env = "BIND_ADDR", default_value = crate::config::DEFAULT_BIND)]
+        bind: String,
+        #[command(flatten)]
+        settings: Settings,
+    },
+    /// Apply every pending migration.
+    Migrate {
+        #[command(flatten)]
+        settings: Settings,
+    },
+    /// Fill an empty database with deterministic demo data.
+    Seed {
+        /// Users to create.
+        #[arg(long, default_value_t = 2_000)]
+        users: u32,
+        /// Repair requests to create.
+        #[arg(long, default_value_t = 20_000)]
+        requests: u32,
+        /// Login events to create (default: twice the requests).
+        #[arg(long)]
+        logins: Option<u32>,
+        /// Days of history.
+        #[arg(long, default_value_t = 365)]
+        days: u32,
+        /// Random seed: the same seed gives the same rows.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        #[command(flatten)]
+        settings: Settings,
+    },
+    /// Print a JWT for the user with this e-mail address.
+    Token {
+        /// The user's e-mail address.
+        #[arg(long)]
+        email: String,
+        /// Hours the token is valid.
+        #[arg(long, default_value_t = 24)]
+        ttl_hours: i64,
+        #[command(flatten)]
+        settings: Settings,
+    },
+    /// Print the GraphQL SDL.
+    Schema,
+}
+
+async fn open(config: &Config) -> anyhow::Result<DatabaseConnection> {
+    let db = db::connect(
+        &config.database_url,
+        config.db_timeout,
+        config.db_max_connections,
+    )
+    .await
+    .context("cannot connect to the database")?;
+    Migrator::up(&db, None)
+        .await
+        .context("migrating the database")?;
+    Ok(db)
+}
+
+/// Runs the command line.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Schema => {
+            print!("{}", graphql::sdl());
+            Ok(())
+        }
+        Command::Migrate { settings } => {
+            let config = settings.into_config(true)?;
+            open(&config).await?;
+            println!("migrated");
+            Ok(())
+        }
+        Command::Seed {
+            users,
+            requests,
+            logins,
+            days,
+            seed: s,
+            settings,
+        } => {
+            let config = settings.into_config(true)?;
+            let db = open(&config).await?;
+            let started = std::time::Instant::now();
+            let report = seed::run(
+                &db,
+                &seed::SeedOptions {
+                    users,
+                    requests,
+                    logins,
+                    days,
+                    seed: s,
+                    now: chrono::Utc::now(),
+                },
+            )
+            .await?;
+            println!(
+                "seeded in {:.1} s: {report:?}",
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Token {
+            email,
+            ttl_hours,
+            settings,
+        } => {
+            let config = settings.into_config(false)?;
+            let db = open(&config).await?;
+            let token = token_for(&db, &config, &email, ttl_hours).await?;
+            println!("{token}");
+            Ok(())
+        }
+        Command::Serve {
+            demo,
+            bind,
+            settings,
+        } => serve(demo, bind, settings).await,
+    }
+}
+
+async fn token_for(
+    db: &DatabaseConnection,
+    config: &Config,
+    email: &str,
+    ttl_hours: i64,
+) -> anyhow::Result<String> {
+    if !(1..=24 * 366).contains(&ttl_hours) {
+        bail!("--ttl-hours must be between 1 and 8784");
+    }
+    let user = users::Entity::find()
+        .filter(users::Column::Email.eq(email))
+        .one(db)
+        .await?
+        .with_context(|| format!("no user with e-mail {email}"))?;
+    Ok(auth::mint(&config.jwt_secret, &user, ttl_hours)?)
+}
+
+async fn serve(demo: bool, bind: String, settings: Settings) -> anyhow::Result<()> {
+    let config = settings.into_config(demo)?;
+    let db = open(&config).await?;
+    if demo {
+        if !seed::has_data(&db).await? {
+            println!("seeding the demo database (first start)...");
+            let report = seed::run(
+                &db,
+                &seed::SeedOptions {
+                    users: 2_000,
+                    requests: 20_000,
+                    logins: None,
+                    days: 365,
+                    seed: 42,
+                    now: chrono::Utc::now(),
+                },
+            )
+            .await?;
+            println!("seeded: {report:?}");
+        }
+        let token = token_for(&db, &config, seed::ADMIN_EMAIL, 24 * 30).await?;
+        println!(
+            "admin token ({}, valid 30 days):\n{token}\n",
+            seed::ADMIN_EMAIL
+        );
+    }
+    let listener = tokio::net::TcpListener::bind(&bind)
+        .await
+        .with_context(|| format!("cannot listen on {bind}"))?;
+    let addr = listener.local_addr()?;
+    println!("GraphQL:  http://{addr}/graphql");
+    println!("GraphiQL: http://{addr}/playground");
+    println!("health:   http://{addr}/health   ready: http://{addr}/ready");
+    tracing::info!(%addr, timezone = %config.timezone, "serving");
+    let state = AppState::new(db, config);
+    axum::serve(listener, app::router(state))
+        .with_graceful_shutdown(app::shutdown_signal())
+        .await?;
+    Ok(())
+}

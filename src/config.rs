@@ -1,0 +1,203 @@
+//! One typed configuration, read from flags and environment variables, validated at start.
+
+use chrono_tz::Tz;
+use std::time::Duration;
+
+/// Where demo mode keeps its data unless a URL is given.
+pub const DEMO_DATABASE_URL: &str = "sqlite://teliman-stats-demo.db?mode=rwc";
+/// Default bind address of `serve`.
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+
+/// Everything the gateway needs to run, checked once at start.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Database URL: `sqlite://FILE?mode=rwc`, `sqlite::memory:` or `postgres://...`.
+    pub database_url: String,
+    /// HMAC secret that signs and checks the JWTs (never logged).
+    pub jwt_secret: Secret,
+    /// The zone calendar buckets are cut in.
+    pub timezone: Tz,
+    /// How long connecting or waiting for a pooled connection may take.
+    pub db_timeout: Duration,
+    /// Most connections in the pool.
+    pub db_max_connections: u32,
+    /// Deepest query accepted.
+    pub max_depth: usize,
+    /// Most complex query accepted.
+    pub max_complexity: usize,
+    /// Most field aliases in one operation.
+    pub max_aliases: usize,
+    /// Largest request body in bytes.
+    pub max_body_bytes: usize,
+    /// Platform currency code, shown in exports and the dashboard.
+    pub currency: String,
+}
+
+/// A string that never shows itself in `Debug` output or logs.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+    /// The secret's bytes, for signing.
+    pub fn expose(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// A configuration value that cannot be used, with the variable it came from.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// `STATS_TIMEZONE` is not an IANA zone name.
+    #[error(
+        "STATS_TIMEZONE={0:?} is not a known IANA time zone (for example UTC, Africa/Bamako, America/New_York)"
+    )]
+    UnknownTimeZone(String),
+    /// `JWT_SECRET` is missing outside demo mode.
+    #[error("JWT_SECRET must be set (at least 16 characters) unless --demo is given")]
+    MissingSecret,
+    /// `JWT_SECRET` is too short to be safe.
+    #[error("JWT_SECRET must be at least 16 characters long")]
+    WeakSecret,
+    /// A number is out of its range.
+    #[error("{name} must be between {min} and {max}, got {value}")]
+    OutOfRange {
+        /// The variable's name.
+        name: &'static str,
+        /// Smallest accepted value.
+        min: u64,
+        /// Largest accepted value.
+        max: u64,
+        /// The value given.
+        value: u64,
+    },
+}
+
+/// Secret used by `--demo` when none is configured: demo tokens are for a laptop only.
+const DEMO_SECRET: &str = "teliman-stats-demo-secret-not-for-production";
+
+/// The raw settings, as flags and environment variables give them.
+#[derive(Clone, Debug, clap::Args)]
+pub struct Settings {
+    /// Database URL (SQLite file or PostgreSQL).
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Reporting time zone (IANA name).
+    #[arg(long, env = "STATS_TIMEZONE", default_value = "UTC")]
+    pub timezone: String,
+    /// Seconds to wait for a database connection.
+    #[arg(long, env = "DATABASE_TIMEOUT_SECONDS", default_value_t = 1)]
+    pub db_timeout_seconds: u64,
+    /// Most pooled database connections.
+    #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 10)]
+    pub db_max_connections: u32,
+    /// Deepest GraphQL query accepted.
+    #[arg(long, env = "GRAPHQL_MAX_DEPTH", default_value_t = 16)]
+    pub max_depth: usize,
+    /// Most complex GraphQL query accepted.
+    #[arg(long, env = "GRAPHQL_MAX_COMPLEXITY", default_value_t = 2000)]
+    pub max_complexity: usize,
+    /// Most field aliases in one GraphQL operation.
+    #[arg(long, env = "GRAPHQL_MAX_ALIASES", default_value_t = 100)]
+    pub max_aliases: usize,
+    /// Largest request body, in bytes.
+    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
+    pub max_body_bytes: usize,
+    /// Platform currency code.
+    #[arg(long, env = "CURRENCY", default_value = "XOF")]
+    pub currency: String,
+}
+
+impl Settings {
+    /// Checks every value and builds the configuration. `demo` allows a missing secret.
+    pub fn into_config(self, demo: bool) -> Result<Config, ConfigError> {
+        let timezone = parse_timezone(&self.timezone)?;
+        let jwt_secret = match std::env::var("JWT_SECRET").ok().filter(|s| !s.is_empty()) {
+            Some(s) if s.len() < 16 => return Err(ConfigError::WeakSecret),
+            Some(s) => Secret::new(s),
+            None if demo => Secret::new(DEMO_SECRET),
+            None => return Err(ConfigError::MissingSecret),
+        };
+        range("DATABASE_TIMEOUT_SECONDS", self.db_timeout_seconds, 1, 300)?;
+        range(
+            "DATABASE_MAX_CONNECTIONS",
+            self.db_max_connections.into(),
+            1,
+            1000,
+        )?;
+        range("GRAPHQL_MAX_DEPTH", self.max_depth as u64, 1, 1000)?;
+        range(
+            "GRAPHQL_MAX_COMPLEXITY",
+            self.max_complexity as u64,
+            1,
+            1_000_000,
+        )?;
+        range("GRAPHQL_MAX_ALIASES", self.max_aliases as u64, 1, 100_000)?;
+        range("MAX_BODY_BYTES", self.max_body_bytes as u64, 1024, 1 << 30)?;
+        let database_url = self.database_url.unwrap_or_else(|| {
+            if demo {
+                DEMO_DATABASE_URL.to_string()
+            } else {
+                "sqlite://teliman-stats.db?mode=rwc".to_string()
+            }
+        });
+        Ok(Config {
+            database_url,
+            jwt_secret,
+            timezone,
+            db_timeout: Duration::from_secs(self.db_timeout_seconds),
+            db_max_connections: self.db_max_connections,
+            max_depth: self.max_depth,
+            max_complexity: self.max_complexity,
+            max_aliases: self.max_aliases,
+            max_body_bytes: self.max_body_bytes,
+            currency: self.currency,
+        })
+    }
+}
+
+/// Parses an IANA zone name.
+pub fn parse_timezone(name: &str) -> Result<Tz, ConfigError> {
+    name.parse::<Tz>()
+        .map_err(|_| ConfigError::UnknownTimeZone(name.to_string()))
+}
+
+fn range(name: &'static str, value: u64, min: u64, max: u64) -> Result<(), ConfigError> {
+    if (min..=max).contains(&value) {
+        Ok(())
+    } else {
+        Err(ConfigError::OutOfRange {
+            name,
+            min,
+            max,
+            value,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_time_zone_is_refused_with_its_name() {
+        let err = parse_timezone("Mars/Olympus_Mons").unwrap_err();
+        assert!(err.to_string().contains("Mars/Olympus_Mons"));
+        assert!(parse_timezone("Asia/Kathmandu").is_ok());
+    }
+
+    #[test]
+    fn secret_is_hidden_in_debug_output() {
+        let s = Secret::new("super-secret-value-123");
+        assert!(!format!("{s:?}").contains("super"));
+    }
+}

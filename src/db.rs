@@ -1,0 +1,162 @@
+//! Connecting to the database and the few places where SQLite and PostgreSQL SQL differ.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DbErr,
+    Statement, Value,
+};
+use std::time::Duration;
+
+/// Opens a pool with the configured timeouts; SQLite files get WAL and a busy timeout.
+pub async fn connect(
+    url: &str,
+    timeout: Duration,
+    max_connections: u32,
+) -> Result<DatabaseConnection, DbErr> {
+    let mut options = ConnectOptions::new(url.to_string());
+    options
+        .connect_timeout(timeout)
+        .acquire_timeout(timeout)
+        .max_connections(max_connections)
+        .min_connections(0)
+        .sqlx_logging(false);
+    if url.starts_with("sqlite:") {
+        options.map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(5))
+                .foreign_keys(true)
+        });
+    }
+    Database::connect(options).await
+}
+
+/// A SQL text with `$n` placeholders and the values bound to them, for one engine.
+#[derive(Debug)]
+pub struct Sql {
+    /// The engine the text is written for.
+    pub backend: DatabaseBackend,
+    /// The statement text.
+    pub text: String,
+    values: Vec<Value>,
+}
+
+impl Sql {
+    /// An empty statement for `backend`.
+    pub fn new(backend: DatabaseBackend) -> Self {
+        Self {
+            backend,
+            text: String::new(),
+            values: Vec::new(),
+        }
+    }
+
+    /// Binds a value and returns its placeholder.
+    pub fn bind(&mut self, value: impl Into<Value>) -> String {
+        self.values.push(value.into());
+        format!("${}", self.values.len())
+    }
+
+    /// Binds an instant in the form the engine compares correctly with stored timestamps.
+    ///
+    /// PostgreSQL compares `TIMESTAMPTZ` values; SQLite compares RFC 3339 UTC text byte by
+    /// byte, so the bound text uses the stored form (`T`, `+00:00`) and no trailing zeros
+    /// in the fraction: then equal instants never sort before the stored text.
+    pub fn instant(&mut self, at: DateTime<Utc>) -> String {
+        match self.backend {
+            DatabaseBackend::Postgres => self.bind(at),
+            _ => self.bind(sqlite_instant(at)),
+        }
+    }
+
+    /// Appends text.
+    pub fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    /// The statement, ready to run.
+    pub fn statement(&self) -> Statement {
+        Statement::from_sql_and_values(self.backend, &self.text, self.values.clone())
+    }
+
+    /// Runs it and returns every row.
+    pub async fn all(&self, db: &impl ConnectionTrait) -> Result<Vec<sea_orm::QueryResult>, DbErr> {
+        db.query_all_raw(self.statement()).await
+    }
+
+    /// Runs it and returns its one row.
+    pub async fn one(&self, db: &impl ConnectionTrait) -> Result<sea_orm::QueryResult, DbErr> {
+        db.query_one_raw(self.statement())
+            .await?
+            .ok_or_else(|| DbErr::RecordNotFound("aggregate returned no row".into()))
+    }
+}
+
+/// The stored SQLite form of an instant: `2026-03-01T09:30:00.5+00:00`.
+pub fn sqlite_instant(at: DateTime<Utc>) -> String {
+    let text = at.to_rfc3339_opts(SecondsFormat::AutoSi, false);
+    match text.split_once('.') {
+        Some((head, rest)) => {
+            let (fraction, zone) = rest.split_at(rest.find('+').unwrap_or(rest.len()));
+            let fraction = fraction.trim_end_matches('0');
+            if fraction.is_empty() {
+                format!("{head}{zone}")
+            } else {
+                format!("{head}.{fraction}{zone}")
+            }
+        }
+        None => text,
+    }
+}
+
+/// Seconds from `earlier` to `later` as a float, for two timestamp columns.
+pub fn seconds_between(backend: DatabaseBackend, later: &str, earlier: &str) -> String {
+    match backend {
+        DatabaseBackend::Postgres => {
+            format!("CAST(EXTRACT(EPOCH FROM ({later} - {earlier})) AS DOUBLE PRECISION)")
+        }
+        _ => format!("((julianday({later}) - julianday({earlier})) * 86400.0)"),
+    }
+}
+
+/// Sum of a money expression in whole cents, exact on both engines (NULL-free).
+///
+/// SQLite keeps `NUMERIC(15,2)` values as doubles, exact to 15 significant digits, so each
+/// value is rounded to integer cents before the integer sum.
+pub fn cents_sum(backend: DatabaseBackend, expr: &str) -> String {
+    match backend {
+        DatabaseBackend::Postgres => format!("CAST(COALESCE(SUM({expr}), 0) * 100 AS BIGINT)"),
+        _ => format!("COALESCE(SUM(CAST(ROUND(({expr}) * 100) AS INTEGER)), 0)"),
+    }
+}
+
+/// An integer sum that is 0 over no rows and a 64-bit integer on both engines.
+pub fn int_sum(backend: DatabaseBackend, expr: &str) -> String {
+    match backend {
+        DatabaseBackend::Postgres => format!("CAST(COALESCE(SUM({expr}), 0) AS BIGINT)"),
+        _ => format!("COALESCE(SUM({expr}), 0)"),
+    }
+}
+
+/// A text expression ordered by code point (UTF-8 bytes) on both engines.
+pub fn bytewise(backend: DatabaseBackend, expr: &str) -> String {
+    match backend {
+        DatabaseBackend::Postgres => format!("{expr} COLLATE \"C\""),
+        _ => expr.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn sqlite_instants_have_no_trailing_zeros() {
+        let t = Utc.with_ymd_and_hms(2026, 3, 1, 9, 30, 0).unwrap();
+        assert_eq!(sqlite_instant(t), "2026-03-01T09:30:00+00:00");
+        let t = t + chrono::Duration::milliseconds(500);
+        assert_eq!(sqlite_instant(t), "2026-03-01T09:30:00.5+00:00");
+    }
+}

@@ -1,0 +1,3 @@
+//! SeaORM entities of the tables the gateway reads and writes through the ORM.
+
+pub mod users;

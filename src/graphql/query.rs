@@ -1,0 +1,202 @@
+//! The Query root: one resolver per metric group, thin over `metrics` and `stats`.
+
+use super::guards::{AdminGuard, viewer};
+use super::types::{
+    GlobalStatistics, SecurityStatsObject, StatsFilter, StatsMeta, TechnicianStatsObject,
+};
+use crate::app::AppState;
+use crate::auth::Viewer;
+use crate::error::{AppError, gql};
+use crate::metrics::trends::{Granularity, MAX_POINTS, TrendPoint};
+use crate::metrics::{
+    self, advanced::AdvancedMetrics, financial::FinancialStats, overview::OverviewStats,
+};
+use crate::metrics::{
+    realtime::RealTimeStats, requests::RequestStats, satisfaction::SatisfactionStats,
+};
+use crate::stats::{self, Window};
+use async_graphql::{Context, Object, Result};
+use chrono::{DateTime, Utc};
+
+/// Read access to the platform's statistics.
+#[derive(Default)]
+pub struct QueryRoot;
+
+fn state<'c>(ctx: &Context<'c>) -> Result<&'c AppState> {
+    ctx.data::<AppState>()
+}
+
+fn window<'c>(ctx: &Context<'c>, filter: Option<StatsFilter>) -> Result<(&'c AppState, Window)> {
+    let state = state(ctx)?;
+    let window = filter
+        .unwrap_or_default()
+        .window(state)
+        .map_err(AppError::gql)?;
+    Ok((state, window))
+}
+
+#[Object]
+impl QueryRoot {
+    /// Every statistic under one filter, with how it was computed.
+    #[graphql(guard = "AdminGuard")]
+    async fn global_statistics(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<StatsFilter>,
+    ) -> Result<GlobalStatistics> {
+        let (state, window) = window(ctx, filter)?;
+        let data = stats::global::compute(&state.db, &window)
+            .await
+            .map_err(|e| AppError::from(e).gql())?;
+        Ok(GlobalStatistics {
+            overview: data.overview,
+            requests: data.requests,
+            financial: data.financial,
+            satisfaction: data.satisfaction,
+            technicians: data.technicians,
+            security: data.security,
+            advanced: data.advanced,
+            trends: data.trends,
+            meta: StatsMeta {
+                as_of: window.as_of,
+                from: window.start,
+                to: window.end,
+                timezone: window.tz.name().to_string(),
+                city: window.city.clone(),
+                specialty: window.specialty.clone(),
+                computed_at: data.computed_at,
+                calculation_ms: data.calculation_ms,
+                cache_hit: false,
+                stale: false,
+            },
+            window,
+        })
+    }
+
+    /// Headline figures.
+    #[graphql(guard = "AdminGuard")]
+    async fn overview(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<StatsFilter>,
+    ) -> Result<OverviewStats> {
+        let (state, window) = window(ctx, filter)?;
+        gql(metrics::overview::compute(&state.db, &window).await)
+    }
+
+    /// Requests in the period, by state, with breakdowns by specialty and city.
+    #[graphql(guard = "AdminGuard")]
+    async fn requests(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<StatsFilter>,
+    ) -> Result<RequestStats> {
+        let (state, window) = window(ctx, filter)?;
+        gql(metrics::requests::compute(&state.db, &window).await)
+    }
+
+    /// Payments in the period, exact to the cent.
+    #[graphql(guard = "AdminGuard")]
+    async fn financial(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<StatsFilter>,
+    ) -> Result<FinancialStats> {
+        let (state, window) = window(ctx, filter)?;
+        gql(metrics::financial::compute(&state.db, &window).await)
+    }
+
+    /// Reviews in the period.
+    #[graphql(guard = "AdminGuard")]
+    async fn satisfaction(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<StatsFilter>,
+    ) -> Result<SatisfactionStats> {
+        let (state, window) = window(ctx, filter)?;
+        gql(metrics::satisfaction::compute(&state.db, &window).await)
+    }
+
+    /// Technicians that exist at `asOf`.
+    #[graphql(guard = "AdminGuard")]
+    async fn technicians(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<StatsFilter>,
+    ) -> Result<TechnicianStatsObject> {
+        let (state, window) = window(ctx, filter)?;
+        let stats = metrics::technicians::compute(&state.db, &window)
+            .await
+            .map_err(|e| AppError::from(e).gql())?;
+        Ok(TechnicianStatsObject { stats, window })
+    }
+
+    /// Login events in the period.
+    #[graphql(guard = "AdminGuard")]
+    async fn security(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<StatsFilter>,
+    ) -> Result<SecurityStatsObject> {
+        let (state, window) = window(ctx, filter)?;
+        let stats = metrics::security::compute(&state.db, &window)
+            .await
+            .map_err(|e| AppError::from(e).gql())?;
+        Ok(SecurityStatsObject { stats, window })
+    }
+
+    /// Conversion, retention and churn.
+    #[graphql(guard = "AdminGuard")]
+    async fn advanced(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<StatsFilter>,
+    ) -> Result<AdvancedMetrics> {
+        let (state, window) = window(ctx, filter)?;
+        gql(metrics::advanced::compute(&state.db, &window).await)
+    }
+
+    /// One calendar trend ending with the bucket of `asOf` (the period is ignored).
+    #[graphql(guard = "AdminGuard")]
+    async fn trends(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<StatsFilter>,
+        granularity: Granularity,
+        points: Option<i32>,
+    ) -> Result<Vec<TrendPoint>> {
+        let points = points.unwrap_or(granularity.default_points());
+        if !(1..=MAX_POINTS).contains(&points) {
+            return Err(AppError::bad_input(format!(
+                "`points` must be between 1 and {MAX_POINTS}, got {points}"
+            ))
+            .gql());
+        }
+        let (state, window) = window(ctx, filter)?;
+        gql(metrics::trends::compute(&state.db, &window, granularity, points as u32).await)
+    }
+
+    /// Live figures for the 24 hours before `asOf` (default now); never cached.
+    #[graphql(guard = "AdminGuard")]
+    async fn real_time_stats(
+        &self,
+        ctx: &Context<'_>,
+        as_of: Option<DateTime<Utc>>,
+    ) -> Result<RealTimeStats> {
+        let state = state(ctx)?;
+        let now = Utc::now();
+        let as_of = match as_of {
+            Some(t) if t > now => {
+                return Err(AppError::bad_input("asOf is later than the server clock").gql());
+            }
+            Some(t) => t,
+            None => now,
+        };
+        gql(metrics::realtime::compute(&state.db, as_of).await)
+    }
+
+    /// The signed-in user; null when anonymous.
+    async fn me(&self, ctx: &Context<'_>) -> Result<Option<Viewer>> {
+        Ok(viewer(ctx).map_err(AppError::gql)?.cloned())
+    }
+}

@@ -1,0 +1,13 @@
+//! teliman-stats: a GraphQL analytics gateway for a repair-services marketplace.
+
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod entity;
+pub mod error;
+pub mod graphql;
+pub mod metrics;
+pub mod seed;
+pub mod stats;

@@ -1,0 +1,95 @@
+//! Real-time figures for the last 24 hours before `asOf` (never cached, never sliced).
+
+use super::{Scope, get, money};
+use crate::db::cents_sum;
+use crate::stats::Window;
+use async_graphql::SimpleObject;
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
+use rust_decimal::Decimal;
+use sea_orm::{ConnectionTrait, DbErr};
+use serde::{Deserialize, Serialize};
+
+/// Activity in `[asOf - 24 h, asOf)`.
+#[derive(Clone, Debug, PartialEq, SimpleObject, Serialize, Deserialize)]
+pub struct Last24h {
+    /// Requests created.
+    pub new_requests: i64,
+    /// Requests completed (status `completed`, `completed_at` in the window).
+    pub completed_requests: i64,
+    /// Sum of completed payments created.
+    pub revenue: Decimal,
+    /// Failed logins.
+    pub failed_logins: i64,
+}
+
+/// The live figures.
+#[derive(Clone, Debug, PartialEq, SimpleObject, Serialize, Deserialize)]
+pub struct RealTimeStats {
+    /// The instant read at.
+    pub as_of: DateTime<Utc>,
+    /// When the figures were computed.
+    pub computed_at: DateTime<Utc>,
+    /// The last 24 hours.
+    #[graphql(name = "last24h")]
+    pub last_24h: Last24h,
+    /// Users with a login in the last 24 hours.
+    pub online_users: i64,
+    /// Technicians verified and available.
+    pub active_technicians: i64,
+    /// Requests pending, assigned or in progress at `asOf`.
+    pub open_requests: i64,
+}
+
+/// Computes the real-time figures at `as_of`.
+pub async fn compute(
+    db: &impl ConnectionTrait,
+    as_of: DateTime<Utc>,
+) -> Result<RealTimeStats, DbErr> {
+    let backend = db.get_database_backend();
+    let window = Window::all(as_of, Tz::UTC);
+    let since = as_of - Duration::hours(24);
+    let mut s = Scope::new(backend, &window);
+
+    let state = s.request_state("r");
+    let r_exists = s.exists("r.created_at");
+    let new = s.between("r.created_at", since, as_of);
+    let done = s.request_completed("r");
+    let done_in = s.between("r.completed_at", since, as_of);
+    let requests = format!(
+        "SELECT COUNT(CASE WHEN {new} THEN 1 END), COUNT(CASE WHEN {done} AND {done_in} THEN 1 END), \
+           COUNT(CASE WHEN {state} IN ('n', 'p') THEN 1 END) FROM repair_requests r WHERE {r_exists}"
+    );
+    let p_done = s.payment_completed("p");
+    let p_in = s.between("p.created_at", since, as_of);
+    let revenue = format!(
+        "SELECT {} FROM payments p WHERE {p_done} AND {p_in}",
+        cents_sum(backend, "p.amount")
+    );
+    let e_in = s.between("e.created_at", since, as_of);
+    let failed = format!("SELECT COUNT(*) FROM login_events e WHERE NOT e.success AND {e_in}");
+    let u_exists = s.exists("u.created_at");
+    let u_in = s.between("u.last_login", since, as_of);
+    let online = format!("SELECT COUNT(*) FROM users u WHERE {u_exists} AND {u_in}");
+    let t_exists = s.exists("t.created_at");
+    let active = format!(
+        "SELECT COUNT(*) FROM technicians t WHERE t.is_available AND t.is_verified AND {t_exists}"
+    );
+    s.sql.push(&format!(
+        "SELECT q.*, ({revenue}), ({failed}), ({online}), ({active}) FROM ({requests}) q"
+    ));
+    let row = s.sql.one(db).await?;
+    Ok(RealTimeStats {
+        as_of,
+        computed_at: Utc::now(),
+        last_24h: Last24h {
+            new_requests: get(&row, 0)?,
+            completed_requests: get(&row, 1)?,
+            revenue: money(get(&row, 3)?),
+            failed_logins: get(&row, 4)?,
+        },
+        online_users: get(&row, 5)?,
+        active_technicians: get(&row, 6)?,
+        open_requests: get(&row, 2)?,
+    })
+}

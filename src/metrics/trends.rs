@@ -1,0 +1,291 @@
+//! Calendar trends: requests, completions, revenue and new users per day, ISO week or
+//! month of the reporting time zone, zero-filled, oldest first.
+//!
+//! Bucket boundaries are computed here with the zone's rules (daylight saving, offsets
+//! that are not whole hours), then each table is read in one statement that joins its rows
+//! to the list of buckets by range: the same SQL on both engines and exact in any zone.
+
+use super::{Scope, get, money};
+use crate::db::cents_sum;
+use crate::stats::Window;
+use async_graphql::{Enum, SimpleObject};
+use chrono::{DateTime, Datelike, Days, Duration, Months, NaiveDate, TimeZone, Utc};
+use chrono_tz::Tz;
+use rust_decimal::Decimal;
+use sea_orm::{ConnectionTrait, DbErr};
+use serde::{Deserialize, Serialize};
+
+/// Most points a trend may have.
+pub const MAX_POINTS: i32 = 366;
+
+/// Calendar unit of a trend.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Enum, Serialize, Deserialize)]
+pub enum Granularity {
+    /// Local days.
+    Daily,
+    /// ISO weeks, starting Monday.
+    Weekly,
+    /// Calendar months.
+    Monthly,
+}
+
+impl Granularity {
+    /// Points when none are asked for: 7 days, 12 weeks, 12 months.
+    pub fn default_points(self) -> i32 {
+        match self {
+            Granularity::Daily => 7,
+            Granularity::Weekly | Granularity::Monthly => 12,
+        }
+    }
+}
+
+/// One bucket of a trend.
+#[derive(Clone, Debug, PartialEq, SimpleObject, Serialize, Deserialize)]
+pub struct TrendPoint {
+    /// The bucket's first instant (local midnight), in UTC.
+    pub bucket_start: DateTime<Utc>,
+    /// Requests created in the bucket.
+    pub requests: i64,
+    /// Requests completed (status `completed`) in the bucket.
+    pub completed: i64,
+    /// Sum of completed payments created in the bucket.
+    pub revenue: Decimal,
+    /// Users created in the bucket.
+    pub new_users: i64,
+}
+
+/// The three default trends.
+#[derive(Clone, Debug, PartialEq, SimpleObject, Serialize, Deserialize)]
+pub struct Trends {
+    /// The last 7 local days.
+    pub daily: Vec<TrendPoint>,
+    /// The last 12 ISO weeks.
+    pub weekly: Vec<TrendPoint>,
+    /// The last 12 months.
+    pub monthly: Vec<TrendPoint>,
+}
+
+/// The first instant of a local date: midnight, or the first existing time after a gap.
+fn day_start(tz: Tz, date: NaiveDate) -> DateTime<Utc> {
+    let mut naive = date.and_hms_opt(0, 0, 0).expect("midnight exists");
+    for _ in 0..=96 {
+        if let Some(t) = tz.from_local_datetime(&naive).earliest() {
+            return t.with_timezone(&Utc);
+        }
+        naive += Duration::minutes(15);
+    }
+    Utc.from_utc_datetime(&date.and_hms_opt(0, 0, 0).expect("midnight exists"))
+}
+
+/// The `[start, end)` bounds of the `points` buckets ending with the one holding `as_of`;
+/// the last ends at `as_of`.
+pub fn buckets(
+    g: Granularity,
+    points: u32,
+    as_of: DateTime<Utc>,
+    tz: Tz,
+) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
+    let today = as_of.with_timezone(&tz).date_naive();
+    let first_of_last = match g {
+        Granularity::Daily => today,
+        Granularity::Weekly => today - Days::new(today.weekday().num_days_from_monday().into()),
+        Granularity::Monthly => today.with_day(1).expect("day 1 exists"),
+    };
+    let step = |d: NaiveDate, n: u32| -> NaiveDate {
+        match g {
+            Granularity::Daily => d - Days::new(n.into()),
+            Granularity::Weekly => d - Days::new(7 * u64::from(n)),
+            Granularity::Monthly => d - Months::new(n),
+        }
+    };
+    let next = |d: NaiveDate| -> NaiveDate {
+        match g {
+            Granularity::Daily => d + Days::new(1),
+            Granularity::Weekly => d + Days::new(7),
+            Granularity::Monthly => d + Months::new(1),
+        }
+    };
+    (0..points)
+        .rev()
+        .map(|back| {
+            let first = step(first_of_last, back);
+            let start = day_start(tz, first);
+            let end = day_start(tz, next(first)).min(as_of);
+            (start, end.max(start))
+        })
+        .collect()
+}
+
+/// Computes one trend of `points` buckets.
+pub async fn compute(
+    db: &impl ConnectionTrait,
+    window: &Window,
+    g: Granularity,
+    points: u32,
+) -> Result<Vec<TrendPoint>, DbErr> {
+    let bounds = buckets(g, points, window.as_of, window.tz);
+    let mut out: Vec<TrendPoint> = bounds
+        .iter()
+        .map(|(start, _)| TrendPoint {
+            bucket_start: *start,
+            requests: 0,
+            completed: 0,
+            revenue: money(0),
+            new_users: 0,
+        })
+        .collect();
+    for (table, idx, value) in counts(db, window, &bounds).await? {
+        let Some(point) = out.get_mut(idx) else {
+            continue;
+        };
+        match table {
+            Series::Requests => point.requests = value,
+            Series::Completed => point.completed = value,
+            Series::Revenue => point.revenue = money(value),
+            Series::NewUsers => point.new_users = value,
+        }
+    }
+    Ok(out)
+}
+
+/// Computes the three default trends.
+pub async fn compute_all(db: &impl ConnectionTrait, window: &Window) -> Result<Trends, DbErr> {
+    Ok(Trends {
+        daily: compute(db, window, Granularity::Daily, 7).await?,
+        weekly: compute(db, window, Granularity::Weekly, 12).await?,
+        monthly: compute(db, window, Granularity::Monthly, 12).await?,
+    })
+}
+
+#[derive(Clone, Copy)]
+enum Series {
+    Requests,
+    Completed,
+    Revenue,
+    NewUsers,
+}
+
+/// `WITH b(idx, s, e) AS (VALUES ...)` for the bucket bounds.
+fn bucket_cte(s: &mut Scope<'_>, bounds: &[(DateTime<Utc>, DateTime<Utc>)]) -> String {
+    let rows: Vec<String> = bounds
+        .iter()
+        .enumerate()
+        .map(|(i, (start, end))| {
+            let a = s.sql.instant(*start);
+            let b = s.sql.instant(*end);
+            format!("({i}, {a}, {b})")
+        })
+        .collect();
+    format!("WITH b(idx, s, e) AS (VALUES {})", rows.join(", "))
+}
+
+/// One statement per table; each returns `(idx, value)` rows for its series.
+async fn counts(
+    db: &impl ConnectionTrait,
+    window: &Window,
+    bounds: &[(DateTime<Utc>, DateTime<Utc>)],
+) -> Result<Vec<(Series, usize, i64)>, DbErr> {
+    let backend = db.get_database_backend();
+    let mut out = Vec::new();
+
+    // requests created in the bucket, and requests completed in it
+    let mut s = Scope::new(backend, window);
+    let cte = bucket_cte(&mut s, bounds);
+    let exists = s.exists("r.created_at");
+    let slice = s.slice("r");
+    let done = s.request_completed("r");
+    let exists2 = s.exists("r.created_at");
+    let slice2 = s.slice("r");
+    s.sql.push(&format!(
+        "{cte} SELECT 0, b.idx, COUNT(*) FROM b JOIN repair_requests r ON r.created_at >= b.s AND r.created_at < b.e \
+           WHERE {exists}{slice} GROUP BY b.idx \
+         UNION ALL SELECT 1, b.idx, COUNT(*) FROM b JOIN repair_requests r ON r.completed_at >= b.s AND r.completed_at < b.e \
+           WHERE {done} AND {exists2}{slice2} GROUP BY b.idx"
+    ));
+    for row in s.sql.all(db).await? {
+        let series = if get::<i32>(&row, 0)? == 0 {
+            Series::Requests
+        } else {
+            Series::Completed
+        };
+        out.push((series, get::<i32>(&row, 1)? as usize, get::<i64>(&row, 2)?));
+    }
+
+    // completed payments created in the bucket
+    let mut s = Scope::new(backend, window);
+    let cte = bucket_cte(&mut s, bounds);
+    let done = s.payment_completed("p");
+    let exists = s.exists("p.created_at");
+    let (join, slice) = s.request_slice("p");
+    let cents = cents_sum(backend, "p.amount");
+    s.sql.push(&format!(
+        "{cte} SELECT b.idx, {cents} FROM b JOIN payments p ON p.created_at >= b.s AND p.created_at < b.e{join} \
+           WHERE {done} AND {exists}{slice} GROUP BY b.idx"
+    ));
+    for row in s.sql.all(db).await? {
+        out.push((
+            Series::Revenue,
+            get::<i32>(&row, 0)? as usize,
+            get::<i64>(&row, 1)?,
+        ));
+    }
+
+    // users created in the bucket (never sliced)
+    let mut s = Scope::new(backend, window);
+    let cte = bucket_cte(&mut s, bounds);
+    let exists = s.exists("u.created_at");
+    s.sql.push(&format!(
+        "{cte} SELECT b.idx, COUNT(*) FROM b JOIN users u ON u.created_at >= b.s AND u.created_at < b.e \
+           WHERE {exists} GROUP BY b.idx"
+    ));
+    for row in s.sql.all(db).await? {
+        out.push((
+            Series::NewUsers,
+            get::<i32>(&row, 0)? as usize,
+            get::<i64>(&row, 1)?,
+        ));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn new_york_days_follow_daylight_saving() {
+        // 2026-03-08 is the spring-forward day in New York: 23 hours long.
+        let as_of = utc("2026-03-09T12:00:00Z");
+        let b = buckets(Granularity::Daily, 3, as_of, chrono_tz::America::New_York);
+        assert_eq!(b[0].0, utc("2026-03-07T05:00:00Z")); // EST midnight
+        assert_eq!(b[1].0, utc("2026-03-08T05:00:00Z"));
+        assert_eq!(b[2].0, utc("2026-03-09T04:00:00Z")); // EDT midnight
+        assert_eq!(b[1].1 - b[1].0, Duration::hours(23));
+        assert_eq!(b[2].1, as_of);
+    }
+
+    #[test]
+    fn kathmandu_days_start_at_quarter_hour_offsets() {
+        // Nepal is UTC+05:45: local midnight is 18:15 UTC the day before.
+        let as_of = utc("2026-06-15T12:00:00Z");
+        let b = buckets(Granularity::Daily, 2, as_of, chrono_tz::Asia::Kathmandu);
+        assert_eq!(b[0].0, utc("2026-06-13T18:15:00Z"));
+        assert_eq!(b[1].0, utc("2026-06-14T18:15:00Z"));
+    }
+
+    #[test]
+    fn weeks_start_monday_and_months_on_the_first() {
+        let as_of = utc("2026-06-17T12:00:00Z"); // a Wednesday
+        let w = buckets(Granularity::Weekly, 2, as_of, Tz::UTC);
+        assert_eq!(w[0].0, utc("2026-06-08T00:00:00Z"));
+        assert_eq!(w[1].0, utc("2026-06-15T00:00:00Z"));
+        let m = buckets(Granularity::Monthly, 13, as_of, Tz::UTC);
+        assert_eq!(m[0].0, utc("2025-06-01T00:00:00Z"));
+        assert_eq!(m[12].0, utc("2026-06-01T00:00:00Z"));
+        assert_eq!(m[11].1, utc("2026-06-01T00:00:00Z"));
+    }
+}

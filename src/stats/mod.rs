@@ -1,0 +1,6 @@
+//! The statistics engine: the window every computation reads through.
+
+pub mod global;
+pub mod window;
+
+pub use window::{Period, Window, WindowInput};

@@ -1,0 +1,245 @@
+//! `Window`: the instant, period and slices a computation reads, validated from a filter.
+
+use crate::error::{AppError, AppResult};
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
+
+/// The named periods of METRICS.md.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    async_graphql::Enum,
+)]
+#[graphql(rename_items = "SCREAMING_SNAKE_CASE")]
+pub enum Period {
+    /// `[as_of - 24 h, as_of)`.
+    #[graphql(name = "LAST_24H")]
+    Last24h,
+    /// `[as_of - 7 days, as_of)`.
+    #[graphql(name = "LAST_7D")]
+    Last7d,
+    /// `[as_of - 30 days, as_of)`.
+    #[graphql(name = "LAST_30D")]
+    Last30d,
+    /// No start.
+    #[default]
+    All,
+}
+
+/// A filter as a client gives it, before validation.
+#[derive(Clone, Debug, Default)]
+pub struct WindowInput {
+    /// Named period; `None` means `ALL`.
+    pub period: Option<Period>,
+    /// Custom start (inclusive).
+    pub from: Option<DateTime<Utc>>,
+    /// Custom end (exclusive).
+    pub to: Option<DateTime<Utc>>,
+    /// The instant the data is read at; `None` means now.
+    pub as_of: Option<DateTime<Utc>>,
+    /// Only requests (and their payments and reviews) and technicians of this city.
+    pub city: Option<String>,
+    /// Only requests (and their payments and reviews) and technicians of this specialty.
+    pub specialty: Option<String>,
+}
+
+/// What one computation reads: nothing at or after `as_of` exists; the period is
+/// `[start, end)` with `end <= as_of`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Window {
+    /// The instant the data is read at.
+    pub as_of: DateTime<Utc>,
+    /// Period start, inclusive; `None` for no start.
+    pub start: Option<DateTime<Utc>>,
+    /// Period end, exclusive, never after `as_of`.
+    pub end: DateTime<Utc>,
+    /// City slice.
+    pub city: Option<String>,
+    /// Specialty slice.
+    pub specialty: Option<String>,
+    /// Reporting time zone for calendar buckets.
+    pub tz: Tz,
+}
+
+/// Longest slice value accepted.
+const MAX_SLICE_CHARS: usize = 100;
+
+impl Window {
+    /// Validates a filter against the server clock `now` (API.md "Filters").
+    pub fn from_input(input: WindowInput, now: DateTime<Utc>, tz: Tz) -> AppResult<Window> {
+        let as_of = match input.as_of {
+            Some(t) if t > now => {
+                return Err(AppError::bad_input(format!(
+                    "asOf ({}) is later than the server clock ({})",
+                    t.to_rfc3339(),
+                    now.to_rfc3339()
+                )));
+            }
+            Some(t) => t,
+            None => now,
+        };
+        let city = check_slice("city", input.city)?;
+        let specialty = check_slice("specialty", input.specialty)?;
+        let (start, end) = if input.from.is_some() || input.to.is_some() {
+            if let (Some(from), Some(to)) = (input.from, input.to) {
+                if from >= to {
+                    return Err(AppError::bad_input(format!(
+                        "`from` ({}) must be earlier than `to` ({})",
+                        from.to_rfc3339(),
+                        to.to_rfc3339()
+                    )));
+                }
+            }
+            (input.from, input.to.map_or(as_of, |t| t.min(as_of)))
+        } else {
+            let start = match input.period.unwrap_or_default() {
+                Period::Last24h => Some(as_of - Duration::hours(24)),
+                Period::Last7d => Some(as_of - Duration::days(7)),
+                Period::Last30d => Some(as_of - Duration::days(30)),
+                Period::All => None,
+            };
+            (start, as_of)
+        };
+        Ok(Window {
+            as_of,
+            start,
+            end,
+            city,
+            specialty,
+            tz,
+        })
+    }
+
+    /// The unfiltered window at `as_of`: all time, no slices.
+    pub fn all(as_of: DateTime<Utc>, tz: Tz) -> Window {
+        Window {
+            as_of,
+            start: None,
+            end: as_of,
+            city: None,
+            specialty: None,
+            tz,
+        }
+    }
+
+    /// Whether a city or specialty slice applies.
+    pub fn is_sliced(&self) -> bool {
+        self.city.is_some() || self.specialty.is_some()
+    }
+}
+
+fn check_slice(name: &str, value: Option<String>) -> AppResult<Option<String>> {
+    let Some(value) = value else { return Ok(None) };
+    if value.chars().count() > MAX_SLICE_CHARS {
+        return Err(AppError::bad_input(format!(
+            "`{name}` is longer than {MAX_SLICE_CHARS} characters"
+        )));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(AppError::bad_input(format!(
+            "`{name}` contains a control character"
+        )));
+    }
+    Ok(Some(value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(d: u32, h: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 6, d, h, 0, 0).unwrap()
+    }
+
+    fn code(r: AppResult<Window>) -> &'static str {
+        r.unwrap_err().code()
+    }
+
+    #[test]
+    fn presets_end_at_as_of() {
+        let w = Window::from_input(
+            WindowInput {
+                period: Some(Period::Last7d),
+                as_of: Some(at(15, 12)),
+                ..Default::default()
+            },
+            at(20, 0),
+            Tz::UTC,
+        )
+        .unwrap();
+        assert_eq!(w.start, Some(at(8, 12)));
+        assert_eq!(w.end, at(15, 12));
+    }
+
+    #[test]
+    fn custom_range_replaces_period_and_is_cut_at_as_of() {
+        let w = Window::from_input(
+            WindowInput {
+                period: Some(Period::Last24h),
+                from: Some(at(1, 0)),
+                to: Some(at(19, 0)),
+                as_of: Some(at(15, 12)),
+                ..Default::default()
+            },
+            at(20, 0),
+            Tz::UTC,
+        )
+        .unwrap();
+        assert_eq!((w.start, w.end), (Some(at(1, 0)), at(15, 12)));
+    }
+
+    #[test]
+    fn bad_filters_are_bad_user_input() {
+        let now = at(20, 0);
+        let from_after_to = WindowInput {
+            from: Some(at(2, 0)),
+            to: Some(at(1, 0)),
+            ..Default::default()
+        };
+        assert_eq!(
+            code(Window::from_input(from_after_to, now, Tz::UTC)),
+            "BAD_USER_INPUT"
+        );
+        let equal = WindowInput {
+            from: Some(at(2, 0)),
+            to: Some(at(2, 0)),
+            ..Default::default()
+        };
+        assert_eq!(
+            code(Window::from_input(equal, now, Tz::UTC)),
+            "BAD_USER_INPUT"
+        );
+        let future = WindowInput {
+            as_of: Some(at(21, 0)),
+            ..Default::default()
+        };
+        assert_eq!(
+            code(Window::from_input(future, now, Tz::UTC)),
+            "BAD_USER_INPUT"
+        );
+        let long = WindowInput {
+            city: Some("x".repeat(101)),
+            ..Default::default()
+        };
+        assert_eq!(
+            code(Window::from_input(long, now, Tz::UTC)),
+            "BAD_USER_INPUT"
+        );
+        let control = WindowInput {
+            specialty: Some("it\n".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            code(Window::from_input(control, now, Tz::UTC)),
+            "BAD_USER_INPUT"
+        );
+    }
+}
