@@ -6,13 +6,13 @@ use crate::graphql::{self, GatewaySchema};
 use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::Router;
-use axum::extract::State;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use std::sync::Arc;
-use tower_http::limit::RequestBodyLimitLayer;
 
 /// Shared state of the gateway: cheap to clone.
 #[derive(Clone)]
@@ -51,29 +51,49 @@ pub fn router(state: AppState) -> Router {
     let schema = graphql::build_schema(Some(state.clone()));
     let limit = state.config.max_body_bytes;
     Router::new()
-        .route("/graphql", get(graphql_handler).post(graphql_handler))
+        .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/playground", get(playground))
         .route("/health", get(health))
         .route("/ready", get(ready))
-        .layer(RequestBodyLimitLayer::new(limit))
+        .layer(DefaultBodyLimit::max(limit))
         .with_state(Routes { state, schema })
 }
 
-async fn graphql_handler(
+/// GraphQL over GET (query string).
+async fn graphql_get(
     State(routes): State<Routes>,
     headers: HeaderMap,
     request: GraphQLRequest,
+) -> GraphQLResponse {
+    execute(&routes, &headers, request.into_inner()).await
+}
+
+/// GraphQL over POST: one JSON operation per request (a batch is a 400), a body over the
+/// limit is a 413.
+async fn graphql_post(State(routes): State<Routes>, headers: HeaderMap, body: Bytes) -> Response {
+    match serde_json::from_slice::<async_graphql::Request>(&body) {
+        Ok(request) => execute(&routes, &headers, request).await.into_response(),
+        Err(err) => (
+            StatusCode::BAD_REQUEST,
+            format!(
+                "the body must be one GraphQL request as a JSON object (batches are not accepted): {err}"
+            ),
+        )
+            .into_response(),
+    }
+}
+
+async fn execute(
+    routes: &Routes,
+    headers: &HeaderMap,
+    request: async_graphql::Request,
 ) -> GraphQLResponse {
     let header = headers
         .get(header::AUTHORIZATION)
         .map(|v| v.to_str().unwrap_or("invalid"));
     let auth: Auth =
         auth::authenticate(&routes.state.db, &routes.state.config.jwt_secret, header).await;
-    routes
-        .schema
-        .execute(request.into_inner().data(auth))
-        .await
-        .into()
+    routes.schema.execute(request.data(auth)).await.into()
 }
 
 async fn playground() -> impl IntoResponse {

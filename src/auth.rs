@@ -55,15 +55,16 @@ pub enum Auth {
     Unavailable,
 }
 
-/// Signs a token for `user` valid for `ttl_hours`.
+/// Signs a token for a user valid for `ttl_hours` (negative: already expired, for tests).
 pub fn mint(
     secret: &Secret,
-    user: &users::Model,
+    user_id: i64,
+    role: &str,
     ttl_hours: i64,
 ) -> Result<String, jsonwebtoken::errors::Error> {
     let claims = Claims {
-        sub: user.id.to_string(),
-        role: user.role.clone(),
+        sub: user_id.to_string(),
+        role: role.to_string(),
         exp: (Utc::now() + chrono::Duration::hours(ttl_hours)).timestamp(),
     };
     jsonwebtoken::encode(

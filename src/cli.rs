@@ -159,7 +159,12 @@ async fn token_for(
         .one(db)
         .await?
         .with_context(|| format!("no user with e-mail {email}"))?;
-    Ok(auth::mint(&config.jwt_secret, &user, ttl_hours)?)
+    Ok(auth::mint(
+        &config.jwt_secret,
+        user.id,
+        &user.role,
+        ttl_hours,
+    )?)
 }
 
 async fn serve(demo: bool, bind: String, settings: Settings) -> anyhow::Result<()> {

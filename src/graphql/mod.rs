@@ -25,7 +25,7 @@ pub fn build_schema(state: Option<AppState>) -> GatewaySchema {
         ),
         None => (16, 2000, 100),
     };
-    let mut builder = Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
+    let mut builder = Schema::build(QueryRoot, EmptyMutation, EmptySubscription)
         .limit_depth(depth)
         .limit_complexity(complexity)
         .extension(limits::Limits {

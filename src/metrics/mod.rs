@@ -198,6 +198,6 @@ mod tests {
     fn ratios_of_nothing_are_zero() {
         assert_eq!(percent(0, 0), 0.0);
         assert_eq!(mean(0.0, 0), 0.0);
-        assert_eq!(percent(1, 3), 100.0 / 3.0);
+        assert_eq!(percent(1, 4), 25.0);
     }
 }

@@ -88,14 +88,14 @@ impl Window {
         let city = check_slice("city", input.city)?;
         let specialty = check_slice("specialty", input.specialty)?;
         let (start, end) = if input.from.is_some() || input.to.is_some() {
-            if let (Some(from), Some(to)) = (input.from, input.to) {
-                if from >= to {
-                    return Err(AppError::bad_input(format!(
-                        "`from` ({}) must be earlier than `to` ({})",
-                        from.to_rfc3339(),
-                        to.to_rfc3339()
-                    )));
-                }
+            if let (Some(from), Some(to)) = (input.from, input.to)
+                && from >= to
+            {
+                return Err(AppError::bad_input(format!(
+                    "`from` ({}) must be earlier than `to` ({})",
+                    from.to_rfc3339(),
+                    to.to_rfc3339()
+                )));
             }
             (input.from, input.to.map_or(as_of, |t| t.min(as_of)))
         } else {

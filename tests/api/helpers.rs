@@ -1,0 +1,261 @@
+//! `TestApp`: a fresh database per test (a SQLite file, or a new PostgreSQL database when
+//! `TEST_DATABASE_URL` is set), migrated, with the router in front of it.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use serde_json::{Value, json};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+use teliman_stats::app::{self, AppState};
+use teliman_stats::config::{Config, Secret};
+use tower::ServiceExt;
+
+/// Secret the test servers sign with.
+pub const SECRET: &str = "test-secret-0123456789abcdef";
+
+/// The engines every metric test runs on: SQLite always, PostgreSQL when configured.
+pub fn engines() -> Vec<Engine> {
+    let mut out = vec![Engine::Sqlite];
+    if let Ok(url) = std::env::var("TEST_DATABASE_URL")
+        && !url.is_empty()
+    {
+        out.push(Engine::Postgres(url));
+    }
+    out
+}
+
+/// A database engine to test on.
+#[derive(Clone, Debug)]
+pub enum Engine {
+    /// A fresh SQLite file.
+    Sqlite,
+    /// A fresh database on this PostgreSQL server (URL of any database on it).
+    Postgres(String),
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// A migrated, empty database of its own, and the app in front of it.
+pub struct TestApp {
+    pub db: DatabaseConnection,
+    pub engine: Engine,
+    pub router: axum::Router,
+    name: String,
+    file: Option<std::path::PathBuf>,
+}
+
+/// The configuration tests run with.
+pub fn test_config(url: &str, timezone: chrono_tz::Tz) -> Config {
+    Config {
+        database_url: url.to_string(),
+        jwt_secret: Secret::new(SECRET),
+        timezone,
+        db_timeout: Duration::from_secs(2),
+        db_max_connections: 5,
+        max_depth: 16,
+        max_complexity: 2000,
+        max_aliases: 100,
+        max_body_bytes: 1024 * 1024,
+        currency: "XOF".into(),
+    }
+}
+
+fn unique_name() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!(
+        "teliman_test_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst),
+        nanos
+    )
+}
+
+fn with_path(url: &str, db: &str) -> String {
+    let (head, _) = url.rsplit_once('/').expect("a database URL has a path");
+    format!("{head}/{db}")
+}
+
+impl TestApp {
+    /// A fresh, migrated database on `engine`, reporting in UTC.
+    pub async fn new(engine: &Engine) -> TestApp {
+        Self::with_zone(engine, chrono_tz::UTC).await
+    }
+
+    /// A fresh, migrated database on `engine`, reporting in `timezone`.
+    pub async fn with_zone(engine: &Engine, timezone: chrono_tz::Tz) -> TestApp {
+        let name = unique_name();
+        let (url, file) = match engine {
+            Engine::Sqlite => {
+                let path = std::env::temp_dir().join(format!("{name}.db"));
+                (format!("sqlite://{}?mode=rwc", path.display()), Some(path))
+            }
+            Engine::Postgres(server) => {
+                let admin = teliman_stats::db::connect(server, Duration::from_secs(5), 1)
+                    .await
+                    .expect("connect to TEST_DATABASE_URL");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                    .await
+                    .expect("create test database");
+                admin.close().await.ok();
+                (with_path(server, &name), None)
+            }
+        };
+        let config = test_config(&url, timezone);
+        let db = teliman_stats::db::connect(&url, Duration::from_secs(5), 5)
+            .await
+            .expect("connect to the test database");
+        Migrator::up(&db, None).await.expect("migrate");
+        let router = app::router(AppState::new(db.clone(), config));
+        TestApp {
+            db,
+            engine: engine.clone(),
+            router,
+            name,
+            file,
+        }
+    }
+
+    /// Runs a SQL script (statements separated by `;` at line ends).
+    pub async fn load(&self, script: &str) {
+        for statement in script.split(";\n").map(str::trim).filter(|s| !s.is_empty()) {
+            self.db
+                .execute_unprepared(statement)
+                .await
+                .unwrap_or_else(|e| panic!("{statement}: {e}"));
+        }
+        if matches!(self.engine, Engine::Postgres(_)) {
+            for t in [
+                "users",
+                "technicians",
+                "repair_requests",
+                "payments",
+                "reviews",
+                "login_events",
+            ] {
+                self.db
+                    .execute_unprepared(&format!(
+                        "SELECT setval(pg_get_serial_sequence('{t}', 'id'), GREATEST((SELECT MAX(id) FROM {t}), 1))"
+                    ))
+                    .await
+                    .unwrap();
+            }
+        }
+    }
+
+    /// A token for user `id` valid for `hours` (negative: expired).
+    pub fn token(&self, id: i64, hours: i64) -> String {
+        teliman_stats::auth::mint(&Secret::new(SECRET), id, "admin", hours).unwrap()
+    }
+
+    /// POSTs a GraphQL operation with an optional bearer token; returns status and JSON body.
+    pub async fn post(
+        &self,
+        token: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> (StatusCode, Value) {
+        let body = json!({ "query": query, "variables": variables }).to_string();
+        self.raw("POST", "/graphql", token, body).await
+    }
+
+    /// Sends any request; returns status and the body as JSON (or as a JSON string).
+    pub async fn raw(
+        &self,
+        method: &str,
+        uri: &str,
+        token: Option<&str>,
+        body: String,
+    ) -> (StatusCode, Value) {
+        let mut req = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header("content-type", "application/json");
+        if let Some(t) = token {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        let response = self
+            .router
+            .clone()
+            .oneshot(req.body(Body::from(body)).unwrap())
+            .await
+            .unwrap();
+        let status = response.status();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let value = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
+        (status, value)
+    }
+
+    /// Asks a query as user 1 (an admin in every data set) and returns `data`, failing on errors.
+    pub async fn data(&self, query: &str, variables: Value) -> Value {
+        let token = self.token(1, 1);
+        let (status, body) = self.post(Some(&token), query, variables).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(
+            body.get("errors").is_none(),
+            "unexpected errors on {:?}: {body}",
+            self.engine
+        );
+        body["data"].clone()
+    }
+
+    /// Drops the database.
+    pub async fn cleanup(self) {
+        self.db.close().await.ok();
+        if let Some(file) = &self.file {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+            }
+        }
+        if let Engine::Postgres(server) = &self.engine {
+            let admin = teliman_stats::db::connect(server, Duration::from_secs(5), 1)
+                .await
+                .unwrap();
+            admin
+                .execute_unprepared(&format!(
+                    "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
+                    self.name
+                ))
+                .await
+                .unwrap();
+            admin.close().await.ok();
+        }
+    }
+}
+
+/// The error codes of a GraphQL response, in order.
+pub fn codes(body: &Value) -> Vec<String> {
+    body["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|e| {
+                    e["extensions"]["code"]
+                        .as_str()
+                        .unwrap_or("<none>")
+                        .to_string()
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Asserts two floats agree to 1e-9 relative.
+#[track_caller]
+pub fn approx(got: &Value, expected: f64) {
+    let g = got
+        .as_f64()
+        .unwrap_or_else(|| panic!("expected a number, got {got}"));
+    assert!(
+        (g - expected).abs() <= 1e-9 * expected.abs().max(1.0),
+        "expected {expected}, got {g}"
+    );
+}
