@@ -49,9 +49,12 @@ enum Command {
         /// Days of history.
         #[arg(long, default_value_t = 365)]
         days: u32,
-        /// Random seed: the same seed gives the same rows.
+        /// Random seed: the same seed (and `--until`) gives the same rows.
         #[arg(long, default_value_t = 42)]
         seed: u64,
+        /// End of the history, RFC 3339 (default: now).
+        #[arg(long)]
+        until: Option<chrono::DateTime<chrono::Utc>>,
         #[command(flatten)]
         settings: Settings,
     },
@@ -103,6 +106,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             logins,
             days,
             seed: s,
+            until,
             settings,
         } => {
             let config = settings.into_config(true)?;
@@ -116,7 +120,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     logins,
                     days,
                     seed: s,
-                    now: chrono::Utc::now(),
+                    now: until.unwrap_or_else(chrono::Utc::now),
                 },
             )
             .await?;

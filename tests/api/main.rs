@@ -1,8 +1,10 @@
 //! Integration tests: the whole gateway over its router, on a fresh database per test.
 
 mod access;
+mod cli;
 mod fixture;
 mod helpers;
 mod metrics;
+mod playground;
 mod schema;
 mod trends;

@@ -1,0 +1,159 @@
+//! The binary as a user runs it: refusals at start, the SDL, migrations and a deterministic seed.
+
+use crate::helpers::SECRET;
+use std::process::Command;
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_teliman-stats"));
+    c.env_remove("DATABASE_URL")
+        .env_remove("STATS_TIMEZONE")
+        .env_remove("JWT_SECRET");
+    c
+}
+
+fn temp_db(name: &str) -> (std::path::PathBuf, String) {
+    let path = std::env::temp_dir().join(format!("teliman_cli_{}_{name}.db", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let url = format!("sqlite://{}?mode=rwc", path.display());
+    (path, url)
+}
+
+#[test]
+fn an_unknown_time_zone_refuses_to_start_with_a_clear_message() {
+    let (path, url) = temp_db("tz");
+    let out = bin()
+        .args(["serve", "--database-url", &url, "--bind", "127.0.0.1:0"])
+        .env("STATS_TIMEZONE", "Mars/Olympus_Mons")
+        .env("JWT_SECRET", SECRET)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("STATS_TIMEZONE") && err.contains("Mars/Olympus_Mons"),
+        "{err}"
+    );
+    // nothing was created
+    assert!(!path.exists());
+}
+
+#[test]
+fn serve_without_a_secret_refuses_to_start_and_never_prints_secrets() {
+    let (path, url) = temp_db("secret");
+    let out = bin()
+        .args(["serve", "--database-url", &url, "--bind", "127.0.0.1:0"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("JWT_SECRET"));
+    assert!(!path.exists());
+    // a short secret is refused too, and its value is not echoed
+    let out = bin()
+        .args(["serve", "--database-url", &url, "--bind", "127.0.0.1:0"])
+        .env("JWT_SECRET", "tiny-s3cret")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!text.contains("tiny-s3cret"), "{text}");
+}
+
+#[test]
+fn schema_prints_the_committed_sdl() {
+    let out = bin().arg("schema").output().unwrap();
+    assert!(out.status.success());
+    let committed = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schema.graphql"),
+    )
+    .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), committed);
+}
+
+fn dump(url: &str) -> String {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        use sea_orm::ConnectionTrait;
+        let db = teliman_stats::db::connect(url, std::time::Duration::from_secs(5), 1).await.unwrap();
+        let mut out = String::new();
+        for (table, cols) in [
+            ("users", "id, email, role, city, created_at, last_login"),
+            ("technicians", "id, user_id, specialty, city, is_verified, hourly_rate"),
+            ("repair_requests", "id, client_id, technician_id, status, created_at, assigned_at, completed_at, cancelled_at"),
+            ("payments", "id, request_id, amount, platform_fee, technician_payout, method, status, created_at"),
+            ("reviews", "id, request_id, rating, would_recommend, created_at"),
+            ("login_events", "id, user_id, ip_address, success, created_at"),
+        ] {
+            let rows = db
+                .query_all_raw(sea_orm::Statement::from_string(
+                    db.get_database_backend(),
+                    format!("SELECT {cols} FROM {table} ORDER BY id"),
+                ))
+                .await
+                .unwrap();
+            out.push_str(&format!("{table}: {}\n", rows.len()));
+            for r in rows {
+                out.push_str(&format!("{r:?}\n"));
+            }
+        }
+        out
+    })
+}
+
+#[test]
+fn the_same_seed_gives_the_same_rows() {
+    let mut dumps = Vec::new();
+    for (name, seed) in [("a", "7"), ("b", "7"), ("c", "8")] {
+        let (path, url) = temp_db(&format!("seed_{name}"));
+        let out = bin()
+            .args([
+                "seed",
+                "--database-url",
+                &url,
+                "--users",
+                "60",
+                "--requests",
+                "300",
+                "--days",
+                "90",
+            ])
+            .args(["--seed", seed, "--until", "2026-06-15T12:00:00Z"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        dumps.push(dump(&url));
+        // a second seed of the same database is refused and changes nothing
+        let again = bin()
+            .args([
+                "seed",
+                "--database-url",
+                &url,
+                "--users",
+                "60",
+                "--requests",
+                "300",
+            ])
+            .output()
+            .unwrap();
+        assert!(!again.status.success());
+        assert_eq!(dump(&url), dumps.last().unwrap().as_str());
+        let _ = std::fs::remove_file(&path);
+    }
+    assert!(
+        dumps[0].contains("repair_requests: 300"),
+        "{}",
+        &dumps[0][..200]
+    );
+    assert_eq!(dumps[0], dumps[1]);
+    assert_ne!(dumps[0], dumps[2]);
+}
