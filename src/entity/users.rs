@@ -28,7 +28,7 @@ pub struct Model {
     pub last_login: Option<DateTimeUtc>,
 }
 
-/// No relations are navigated through the ORM.
+/// Relations are followed in SQL, not through the ORM.
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

@@ -103,6 +103,15 @@ const LAST_NAMES: [&str; 10] = [
     "Sangaré",
     "Cissé",
 ];
+/// The tables the generator fills.
+const OPERATIONAL_TABLES: [&str; 6] = [
+    "users",
+    "technicians",
+    "repair_requests",
+    "payments",
+    "reviews",
+    "login_events",
+];
 /// The address of the brute-force burst.
 pub const ATTACKER_IP: &str = "203.0.113.66";
 
@@ -236,297 +245,312 @@ pub async fn run(db: &DatabaseConnection, opts: &SeedOptions) -> Result<SeedRepo
     }
 
     let txn = db.begin().await?;
-    let mut report = SeedReport::default();
-    let mut batch = Batch::new(
-        backend,
-        "users (id, email, full_name, role, city, is_active, created_at, updated_at, last_login)",
-    );
-    for (i, u) in users.iter().enumerate() {
-        let id = i + 1;
-        let email = if id == 1 {
-            ADMIN_EMAIL.to_string()
-        } else {
-            format!("user{id}@teliman.example")
-        };
-        let name = format!(
-            "{} {}",
-            FIRST_NAMES[id % FIRST_NAMES.len()],
-            LAST_NAMES[(id / FIRST_NAMES.len()) % LAST_NAMES.len()]
+    if backend == sea_orm::DatabaseBackend::Sqlite {
+        // keep the pages of a million-row load in memory (512 MiB for this connection)
+        txn.execute_unprepared("PRAGMA cache_size = -524288")
+            .await?;
+    }
+    // secondary indexes are rebuilt once, from sorted data, after the load: much faster
+    // than updating them row by row in random order
+    let indexes = writer::drop_secondary_indexes(&txn, &OPERATIONAL_TABLES).await?;
+    // statements are written by a task of their own while the next ones are generated
+    let sink = writer::Sink::spawn(txn);
+    let filled = async {
+        let mut report = SeedReport::default();
+        let mut batch = Batch::new(
+            backend,
+            "users (id, email, full_name, role, city, is_active, created_at, updated_at, last_login)",
         );
-        let updated = u.last_login.unwrap_or(u.created).max(u.created);
-        batch
-            .row(
-                &txn,
-                &format!(
-                    "({id}, {}, {}, '{}', {}, {}, {}, {}, {})",
-                    lit_text(&email),
-                    lit_text(&name),
-                    u.role,
-                    lit_text(u.city),
-                    lit_bool(id % 53 != 0),
-                    lit_ts(u.created),
-                    lit_ts(updated),
-                    lit_opt_ts(u.last_login)
-                ),
-            )
-            .await?;
-    }
-    report.users = batch.finish(&txn).await?;
+        for (i, u) in users.iter().enumerate() {
+            let id = i + 1;
+            let email = if id == 1 {
+                ADMIN_EMAIL.to_string()
+            } else {
+                format!("user{id}@teliman.example")
+            };
+            let name = format!(
+                "{} {}",
+                FIRST_NAMES[id % FIRST_NAMES.len()],
+                LAST_NAMES[(id / FIRST_NAMES.len()) % LAST_NAMES.len()]
+            );
+            let updated = u.last_login.unwrap_or(u.created).max(u.created);
+            batch
+                .row(
+                    &sink,
+                    &format!(
+                        "({id}, {}, {}, '{}', {}, {}, {}, {}, {})",
+                        lit_text(&email),
+                        lit_text(&name),
+                        u.role,
+                        lit_text(u.city),
+                        lit_bool(id % 53 != 0),
+                        lit_ts(u.created),
+                        lit_ts(updated),
+                        lit_opt_ts(u.last_login)
+                    ),
+                )
+                .await?;
+        }
+        report.users = batch.finish(&sink).await?;
 
-    // technicians: one per technician user, created with the account
-    let mut batch = Batch::new(
-        backend,
-        "technicians (id, user_id, specialty, city, is_verified, is_available, hourly_rate, created_at, updated_at)",
-    );
-    let mut tech_specialty = Vec::with_capacity(techs.len());
-    for (t, &u) in techs.iter().enumerate() {
-        let s = specialties.sample(&mut rng);
-        tech_specialty.push(s);
-        let rate = SPECIALTIES[s].2 / 10 * 100
-            + rng.random_range(0..10_000) * 10
-            + rng.random_range(0..100);
-        batch
-            .row(
-                &txn,
-                &format!(
-                    "({}, {}, '{}', {}, {}, {}, {}, {}, {})",
-                    t + 1,
-                    u + 1,
-                    SPECIALTIES[s].0,
-                    lit_text(users[u].city),
-                    lit_bool(rng.random_bool(0.75)),
-                    lit_bool(rng.random_bool(0.6)),
-                    lit_money(rate),
-                    lit_ts(users[u].created),
-                    lit_ts(users[u].created)
-                ),
-            )
-            .await?;
-    }
-    report.technicians = batch.finish(&txn).await?;
+        // technicians: one per technician user, created with the account
+        let mut batch = Batch::new(
+            backend,
+            "technicians (id, user_id, specialty, city, is_verified, is_available, hourly_rate, created_at, updated_at)",
+        );
+        let mut tech_specialty = Vec::with_capacity(techs.len());
+        for (t, &u) in techs.iter().enumerate() {
+            let s = specialties.sample(&mut rng);
+            tech_specialty.push(s);
+            let rate = SPECIALTIES[s].2 / 10 * 100
+                + rng.random_range(0..10_000) * 10
+                + rng.random_range(0..100);
+            batch
+                .row(
+                    &sink,
+                    &format!(
+                        "({}, {}, '{}', {}, {}, {}, {}, {}, {})",
+                        t + 1,
+                        u + 1,
+                        SPECIALTIES[s].0,
+                        lit_text(users[u].city),
+                        lit_bool(rng.random_bool(0.75)),
+                        lit_bool(rng.random_bool(0.6)),
+                        lit_money(rate),
+                        lit_ts(users[u].created),
+                        lit_ts(users[u].created)
+                    ),
+                )
+                .await?;
+        }
+        report.technicians = batch.finish(&sink).await?;
 
-    // requests with their payments and reviews, oldest first
-    let mut times: Vec<DateTime<Utc>> =
-        (0..opts.requests).map(|_| clock.sample(&mut rng)).collect();
-    times.sort();
-    let mut requests = Batch::new(
-        backend,
-        "repair_requests (id, client_id, technician_id, specialty, city, status, is_urgent, estimated_price, created_at, assigned_at, started_at, completed_at, cancelled_at, updated_at)",
-    );
-    let mut payments = Batch::new(
-        backend,
-        "payments (id, request_id, payer_id, technician_id, amount, platform_fee, technician_payout, method, status, created_at, completed_at, updated_at)",
-    );
-    let mut reviews = Batch::new(
-        backend,
-        "reviews (id, request_id, client_id, technician_id, rating, would_recommend, comment, created_at, updated_at)",
-    );
-    let now = opts.now;
-    let users_before =
-        |t: DateTime<Utc>, pool: &[usize]| pool.partition_point(|&i| users[i].created <= t);
-    for (r, &created) in times.iter().enumerate() {
-        let id = r + 1;
-        let client = if clients.is_empty() {
-            0
-        } else {
-            clients[rng.random_range(0..users_before(created, &clients).clamp(1, clients.len()))]
-        };
-        let known_techs = users_before(created, &techs);
-        let s = specialties.sample(&mut rng);
-        let city = CITIES[cities.sample(&mut rng)].0;
-        let urgent = rng.random_bool(0.18);
-        let base = SPECIALTIES[s].2 as f64 * rng.random_range(0.4..2.5);
-        let price_cents = (base * 100.0) as i64;
-        let age_hours = (now - created).num_hours();
-        // the path a request takes: cancelled early, still open, or done
-        let roll: f64 = rng.random();
-        let assigned = created + exp_secs(&mut rng, if urgent { 2.0 } else { 8.0 });
-        let started = assigned + exp_secs(&mut rng, 3.0);
-        let completed = started + exp_secs(&mut rng, 20.0);
-        let tech = if known_techs > 0 {
-            Some(rng.random_range(0..known_techs))
-        } else {
-            None
-        };
-        let (status, a, st, c, x) = if roll < 0.12 {
-            let cancelled = (created + exp_secs(&mut rng, 12.0)).min(now - Duration::seconds(1));
-            ("cancelled", None, None, None, Some(cancelled))
-        } else if tech.is_none() || assigned >= now || (roll < 0.17 && age_hours < 72) {
-            ("pending", None, None, None, None)
-        } else if started >= now || (roll < 0.22 && age_hours < 24 * 14) {
-            ("assigned", Some(assigned), None, None, None)
-        } else if completed >= now || roll < 0.25 {
-            ("in_progress", Some(assigned), Some(started), None, None)
-        } else {
-            (
-                "completed",
-                Some(assigned),
-                Some(started),
-                Some(completed),
-                None,
-            )
-        };
-        let tech_id = if a.is_some() {
-            tech.map(|t| t + 1)
-        } else {
-            None
-        };
-        let updated = [Some(created), a, st, c, x]
-            .into_iter()
-            .flatten()
-            .max()
-            .unwrap_or(created);
-        requests
-            .row(
-                &txn,
-                &format!(
-                    "({id}, {}, {}, '{}', {}, '{status}', {}, {}, {}, {}, {}, {}, {}, {})",
-                    client + 1,
-                    tech_id.map_or("NULL".to_string(), |t| t.to_string()),
-                    SPECIALTIES[s].0,
-                    lit_text(city),
-                    lit_bool(urgent),
-                    lit_money(price_cents),
-                    lit_ts(created),
-                    lit_opt_ts(a),
-                    lit_opt_ts(st),
-                    lit_opt_ts(c),
-                    lit_opt_ts(x),
-                    lit_ts(updated)
-                ),
-            )
-            .await?;
-        let Some(done) = c else { continue };
-        // a payment for most completed requests
-        if rng.random_bool(0.92) {
-            let amount = (price_cents as f64 * rng.random_range(0.85..1.2)) as i64;
-            let fee = (amount as f64 * 0.1).round() as i64;
-            let paid_at = (done + exp_secs(&mut rng, 1.0)).min(now - Duration::seconds(1));
-            let p: f64 = rng.random();
-            let (pstatus, pdone) = if p < 0.86 {
+        // requests with their payments and reviews, oldest first
+        let mut times: Vec<DateTime<Utc>> =
+            (0..opts.requests).map(|_| clock.sample(&mut rng)).collect();
+        times.sort();
+        let mut requests = Batch::new(
+            backend,
+            "repair_requests (id, client_id, technician_id, specialty, city, status, is_urgent, estimated_price, created_at, assigned_at, started_at, completed_at, cancelled_at, updated_at)",
+        );
+        let mut payments = Batch::following(
+            backend,
+            "payments (id, request_id, payer_id, technician_id, amount, platform_fee, technician_payout, method, status, created_at, completed_at, updated_at)",
+        );
+        let mut reviews = Batch::following(
+            backend,
+            "reviews (id, request_id, client_id, technician_id, rating, would_recommend, comment, created_at, updated_at)",
+        );
+        let now = opts.now;
+        let users_before =
+            |t: DateTime<Utc>, pool: &[usize]| pool.partition_point(|&i| users[i].created <= t);
+        for (r, &created) in times.iter().enumerate() {
+            let id = r + 1;
+            let client = if clients.is_empty() {
+                0
+            } else {
+                clients[rng.random_range(0..users_before(created, &clients).clamp(1, clients.len()))]
+            };
+            let known_techs = users_before(created, &techs);
+            let s = specialties.sample(&mut rng);
+            let city = CITIES[cities.sample(&mut rng)].0;
+            let urgent = rng.random_bool(0.18);
+            let base = SPECIALTIES[s].2 as f64 * rng.random_range(0.4..2.5);
+            let price_cents = (base * 100.0) as i64;
+            let age_hours = (now - created).num_hours();
+            // the path a request takes: cancelled early, still open, or done
+            let roll: f64 = rng.random();
+            let assigned = created + exp_secs(&mut rng, if urgent { 2.0 } else { 8.0 });
+            let started = assigned + exp_secs(&mut rng, 3.0);
+            let completed = started + exp_secs(&mut rng, 20.0);
+            let tech = if known_techs > 0 {
+                Some(rng.random_range(0..known_techs))
+            } else {
+                None
+            };
+            let (status, a, st, c, x) = if roll < 0.12 {
+                let cancelled = (created + exp_secs(&mut rng, 12.0)).min(now - Duration::seconds(1));
+                ("cancelled", None, None, None, Some(cancelled))
+            } else if tech.is_none() || assigned >= now || (roll < 0.17 && age_hours < 72) {
+                ("pending", None, None, None, None)
+            } else if started >= now || (roll < 0.22 && age_hours < 24 * 14) {
+                ("assigned", Some(assigned), None, None, None)
+            } else if completed >= now || roll < 0.25 {
+                ("in_progress", Some(assigned), Some(started), None, None)
+            } else {
                 (
                     "completed",
-                    Some(
-                        (paid_at + Duration::seconds(rng.random_range(5..600)))
-                            .min(now - Duration::seconds(1)),
-                    ),
+                    Some(assigned),
+                    Some(started),
+                    Some(completed),
+                    None,
                 )
-            } else if p < 0.91 {
-                ("failed", None)
-            } else if p < 0.95 {
-                ("refunded", Some(paid_at + Duration::seconds(30)))
-            } else {
-                ("pending", None)
             };
-            report.payments += 1;
-            payments
+            let tech_id = if a.is_some() {
+                tech.map(|t| t + 1)
+            } else {
+                None
+            };
+            let updated = [Some(created), a, st, c, x]
+                .into_iter()
+                .flatten()
+                .max()
+                .unwrap_or(created);
+            requests
                 .row(
-                    &txn,
+                    &sink,
                     &format!(
-                        "({}, {id}, {}, {}, {}, {}, {}, '{}', '{pstatus}', {}, {}, {})",
-                        report.payments,
+                        "({id}, {}, {}, '{}', {}, '{status}', {}, {}, {}, {}, {}, {}, {}, {})",
                         client + 1,
                         tech_id.map_or("NULL".to_string(), |t| t.to_string()),
-                        lit_money(amount),
-                        lit_money(fee),
-                        lit_money(amount - fee),
-                        METHODS[methods.sample(&mut rng)].0,
-                        lit_ts(paid_at),
-                        lit_opt_ts(pdone.map(|d| d.min(now - Duration::seconds(1)))),
-                        lit_ts(pdone.unwrap_or(paid_at).min(now - Duration::seconds(1)))
+                        SPECIALTIES[s].0,
+                        lit_text(city),
+                        lit_bool(urgent),
+                        lit_money(price_cents),
+                        lit_ts(created),
+                        lit_opt_ts(a),
+                        lit_opt_ts(st),
+                        lit_opt_ts(c),
+                        lit_opt_ts(x),
+                        lit_ts(updated)
                     ),
                 )
                 .await?;
+            if requests.is_empty() {
+                // the requests just written are the ones the waiting payments and reviews reference
+                payments.flush(&sink).await?;
+                reviews.flush(&sink).await?;
+            }
+            let Some(done) = c else { continue };
+            // a payment for most completed requests
+            if rng.random_bool(0.92) {
+                let amount = (price_cents as f64 * rng.random_range(0.85..1.2)) as i64;
+                let fee = (amount as f64 * 0.1).round() as i64;
+                let paid_at = (done + exp_secs(&mut rng, 1.0)).min(now - Duration::seconds(1));
+                let p: f64 = rng.random();
+                let (pstatus, pdone) = if p < 0.86 {
+                    (
+                        "completed",
+                        Some(
+                            (paid_at + Duration::seconds(rng.random_range(5..600)))
+                                .min(now - Duration::seconds(1)),
+                        ),
+                    )
+                } else if p < 0.91 {
+                    ("failed", None)
+                } else if p < 0.95 {
+                    ("refunded", Some(paid_at + Duration::seconds(30)))
+                } else {
+                    ("pending", None)
+                };
+                report.payments += 1;
+                payments
+                    .row(
+                        &sink,
+                        &format!(
+                            "({}, {id}, {}, {}, {}, {}, {}, '{}', '{pstatus}', {}, {}, {})",
+                            report.payments,
+                            client + 1,
+                            tech_id.map_or("NULL".to_string(), |t| t.to_string()),
+                            lit_money(amount),
+                            lit_money(fee),
+                            lit_money(amount - fee),
+                            METHODS[methods.sample(&mut rng)].0,
+                            lit_ts(paid_at),
+                            lit_opt_ts(pdone.map(|d| d.min(now - Duration::seconds(1)))),
+                            lit_ts(pdone.unwrap_or(paid_at).min(now - Duration::seconds(1)))
+                        ),
+                    )
+                    .await?;
+            }
+            // reviews, skewed positive, for most completed requests
+            let review_at = done + exp_secs(&mut rng, 18.0);
+            if review_at < now && rng.random_bool(0.62) {
+                let rating = match rng.random_range(0..100) {
+                    0..6 => 1,
+                    6..12 => 2,
+                    12..25 => 3,
+                    25..55 => 4,
+                    _ => 5,
+                };
+                let recommend = if rating >= 4 {
+                    rng.random_bool(0.92)
+                } else {
+                    rng.random_bool(0.12)
+                };
+                let comment = match rating {
+                    5 => "'Travail impeccable, très rapide.'",
+                    4 => "'Bon travail.'",
+                    3 => "NULL",
+                    _ => "'Retard et travail à reprendre.'",
+                };
+                report.reviews += 1;
+                reviews
+                    .row(
+                        &sink,
+                        &format!(
+                            "({}, {id}, {}, {}, {rating}, {}, {comment}, {}, {})",
+                            report.reviews,
+                            client + 1,
+                            tech_id.unwrap_or(1),
+                            lit_bool(recommend),
+                            lit_ts(review_at),
+                            lit_ts(review_at)
+                        ),
+                    )
+                    .await?;
+            }
         }
-        // reviews, skewed positive, for most completed requests
-        let review_at = done + exp_secs(&mut rng, 18.0);
-        if review_at < now && rng.random_bool(0.62) {
-            let rating = match rng.random_range(0..100) {
-                0..6 => 1,
-                6..12 => 2,
-                12..25 => 3,
-                25..55 => 4,
-                _ => 5,
-            };
-            let recommend = if rating >= 4 {
-                rng.random_bool(0.92)
-            } else {
-                rng.random_bool(0.12)
-            };
-            let comment = match rating {
-                5 => "'Travail impeccable, très rapide.'",
-                4 => "'Bon travail.'",
-                3 => "NULL",
-                _ => "'Retard et travail à reprendre.'",
-            };
-            report.reviews += 1;
-            reviews
-                .row(
-                    &txn,
-                    &format!(
-                        "({}, {id}, {}, {}, {rating}, {}, {comment}, {}, {})",
-                        report.reviews,
-                        client + 1,
-                        tech_id.unwrap_or(1),
-                        lit_bool(recommend),
-                        lit_ts(review_at),
-                        lit_ts(review_at)
-                    ),
-                )
-                .await?;
-        }
-    }
-    report.requests = requests.finish(&txn).await?;
-    payments.finish(&txn).await?;
-    reviews.finish(&txn).await?;
+        report.requests = requests.finish(&sink).await?;
+        payments.finish(&sink).await?;
+        reviews.finish(&sink).await?;
 
-    let mut batch = Batch::new(
-        backend,
-        "login_events (id, user_id, email, ip_address, success, failure_reason, created_at, updated_at)",
-    );
-    for (i, e) in Logins::new(login_seed, &clock, &users, n_logins).enumerate() {
-        let user_id = if e.unknown_user {
-            "NULL".to_string()
-        } else {
-            (e.user + 1).to_string()
-        };
-        let email = if e.unknown_user {
-            format!("guess{}@example.com", i % 97)
-        } else {
-            format!("user{}@teliman.example", e.user + 1)
-        };
-        batch
-            .row(
-                &txn,
-                &format!(
-                    "({}, {user_id}, {}, {}, {}, {}, {}, {})",
-                    i + 1,
-                    lit_text(&email),
-                    lit_text(&e.ip),
-                    lit_bool(e.success),
-                    if e.success {
-                        "NULL"
-                    } else if e.unknown_user {
-                        "'unknown_user'"
-                    } else {
-                        "'bad_password'"
-                    },
-                    lit_ts(e.at),
-                    lit_ts(e.at)
-                ),
-            )
-            .await?;
+        let mut batch = Batch::new(
+            backend,
+            "login_events (id, user_id, email, ip_address, success, failure_reason, created_at, updated_at)",
+        );
+        for (i, e) in Logins::new(login_seed, &clock, &users, n_logins).enumerate() {
+            let user_id = if e.unknown_user {
+                "NULL".to_string()
+            } else {
+                (e.user + 1).to_string()
+            };
+            let email = if e.unknown_user {
+                format!("guess{}@example.com", i % 97)
+            } else {
+                format!("user{}@teliman.example", e.user + 1)
+            };
+            batch
+                .row(
+                    &sink,
+                    &format!(
+                        "({}, {user_id}, {}, {}, {}, {}, {}, {})",
+                        i + 1,
+                        lit_text(&email),
+                        lit_text(&e.ip),
+                        lit_bool(e.success),
+                        if e.success {
+                            "NULL"
+                        } else if e.unknown_user {
+                            "'unknown_user'"
+                        } else {
+                            "'bad_password'"
+                        },
+                        lit_ts(e.at),
+                        lit_ts(e.at)
+                    ),
+                )
+                .await?;
+        }
+        report.logins = batch.finish(&sink).await?;
+        Ok::<_, DbErr>(report)
     }
-    report.logins = batch.finish(&txn).await?;
+    .await;
+    let txn = sink.close().await?;
+    let report = filled?;
+    writer::recreate_indexes(&txn, &indexes).await?;
     if backend == sea_orm::DatabaseBackend::Postgres {
-        for table in [
-            "users",
-            "technicians",
-            "repair_requests",
-            "payments",
-            "reviews",
-            "login_events",
-        ] {
+        for table in OPERATIONAL_TABLES {
             txn.execute_unprepared(&format!(
                 "SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST((SELECT MAX(id) FROM {table}), 1))"
             ))

@@ -1,7 +1,9 @@
 //! Multi-row INSERT batches with literal values (generated data only), for fast bulk loads.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr};
+use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseTransaction, DbErr};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 
 /// Rows per INSERT statement.
 const ROWS_PER_STATEMENT: usize = 500;
@@ -11,6 +13,7 @@ pub struct Batch {
     head: String,
     rows: Vec<String>,
     written: u64,
+    auto_flush: bool,
 }
 
 impl Batch {
@@ -20,33 +23,85 @@ impl Batch {
             head: format!("INSERT INTO {table_and_columns} VALUES "),
             rows: Vec::with_capacity(ROWS_PER_STATEMENT),
             written: 0,
+            auto_flush: true,
         }
     }
 
+    /// A batch whose rows reference another batch's rows: it is written only when told
+    /// (`flush`), after the rows it references.
+    pub fn following(backend: DatabaseBackend, table_and_columns: &str) -> Self {
+        Batch {
+            auto_flush: false,
+            ..Batch::new(backend, table_and_columns)
+        }
+    }
+
+    /// Whether no row waits to be written.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
     /// Adds one `(...)` row, writing a statement when the batch is full.
-    pub async fn row(&mut self, db: &impl ConnectionTrait, row: &str) -> Result<(), DbErr> {
+    pub async fn row(&mut self, db: &Sink, row: &str) -> Result<(), DbErr> {
         self.rows.push(row.to_string());
-        if self.rows.len() >= ROWS_PER_STATEMENT {
+        if self.auto_flush && self.rows.len() >= ROWS_PER_STATEMENT {
             self.flush(db).await?;
         }
         Ok(())
     }
 
-    async fn flush(&mut self, db: &impl ConnectionTrait) -> Result<(), DbErr> {
+    /// Writes the waiting rows.
+    pub async fn flush(&mut self, db: &Sink) -> Result<(), DbErr> {
         if self.rows.is_empty() {
             return Ok(());
         }
         let sql = format!("{}{}", self.head, self.rows.join(","));
-        db.execute_unprepared(&sql).await?;
+        db.send(sql).await?;
         self.written += self.rows.len() as u64;
         self.rows.clear();
         Ok(())
     }
 
     /// Writes what is left and returns the number of rows written.
-    pub async fn finish(mut self, db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    pub async fn finish(mut self, db: &Sink) -> Result<u64, DbErr> {
         self.flush(db).await?;
         Ok(self.written)
+    }
+}
+
+/// Executes statements, in the order sent, on a transaction owned by a task of its own.
+pub struct Sink {
+    tx: mpsc::Sender<String>,
+    task: JoinHandle<Result<DatabaseTransaction, DbErr>>,
+}
+
+impl Sink {
+    /// Starts the task that writes to `txn`.
+    pub fn spawn(txn: DatabaseTransaction) -> Sink {
+        let (tx, mut rx) = mpsc::channel::<String>(8);
+        let task = tokio::spawn(async move {
+            while let Some(sql) = rx.recv().await {
+                txn.execute_unprepared(&sql).await?;
+            }
+            Ok(txn)
+        });
+        Sink { tx, task }
+    }
+
+    /// Queues a statement.
+    pub async fn send(&self, sql: String) -> Result<(), DbErr> {
+        self.tx
+            .send(sql)
+            .await
+            .map_err(|_| DbErr::Custom("the writer stopped".into()))
+    }
+
+    /// Waits for every queued statement and returns the transaction, or the first error.
+    pub async fn close(self) -> Result<DatabaseTransaction, DbErr> {
+        drop(self.tx);
+        self.task
+            .await
+            .map_err(|e| DbErr::Custom(format!("the writer failed: {e}")))?
     }
 }
 
@@ -73,4 +128,50 @@ pub fn lit_ts(t: DateTime<Utc>) -> String {
 /// A nullable timestamp literal.
 pub fn lit_opt_ts(t: Option<DateTime<Utc>>) -> String {
     t.map_or_else(|| "NULL".to_string(), lit_ts)
+}
+
+/// Drops the secondary indexes of `tables` (not primary keys nor unique constraints) and
+/// returns the statements that create them again.
+pub async fn drop_secondary_indexes(
+    db: &impl ConnectionTrait,
+    tables: &[&str],
+) -> Result<Vec<String>, DbErr> {
+    let backend = db.get_database_backend();
+    let list = tables
+        .iter()
+        .map(|t| format!("'{t}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = match backend {
+        DatabaseBackend::Postgres => format!(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() \
+             AND tablename IN ({list}) AND indexname NOT IN (SELECT conname FROM pg_constraint)"
+        ),
+        _ => format!(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
+             AND tbl_name IN ({list})"
+        ),
+    };
+    let rows = db
+        .query_all_raw(sea_orm::Statement::from_string(backend, sql))
+        .await?;
+    let mut create = Vec::with_capacity(rows.len());
+    for row in rows {
+        let name: String = row.try_get_by_index(0)?;
+        create.push(row.try_get_by_index::<String>(1)?);
+        db.execute_unprepared(&format!("DROP INDEX \"{name}\""))
+            .await?;
+    }
+    Ok(create)
+}
+
+/// Runs the statements `drop_secondary_indexes` returned.
+pub async fn recreate_indexes(
+    db: &impl ConnectionTrait,
+    statements: &[String],
+) -> Result<(), DbErr> {
+    for statement in statements {
+        db.execute_unprepared(statement).await?;
+    }
+    Ok(())
 }

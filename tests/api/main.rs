@@ -2,6 +2,7 @@
 
 mod access;
 mod cli;
+mod entities;
 mod fixture;
 mod helpers;
 mod metrics;

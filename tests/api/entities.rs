@@ -1,0 +1,95 @@
+//! The SeaORM entities read the migrated tables on both engines, column for column.
+
+use crate::fixture::ROWS;
+use crate::helpers::{TestApp, engines};
+use rust_decimal::Decimal;
+use sea_orm::EntityTrait;
+use teliman_stats::entity::*;
+
+#[tokio::test]
+async fn entities_read_the_fixture_rows() {
+    for engine in engines() {
+        let app = TestApp::new(&engine).await;
+        app.load(ROWS).await;
+        let db = &app.db;
+        let u = users::Entity::find_by_id(5).one(db).await.unwrap().unwrap();
+        assert_eq!(
+            (u.full_name.as_str(), u.role.as_str()),
+            ("Awa Traoré", "technician")
+        );
+        let t = technicians::Entity::find_by_id(3)
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(t.hourly_rate, Some(Decimal::new(400050, 2)));
+        let r = repair_requests::Entity::find_by_id(7)
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((r.status.as_str(), r.assigned_at), ("in_progress", None));
+        let p = payments::Entity::find_by_id(9)
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (p.amount, p.platform_fee + p.technician_payout),
+            (Decimal::new(1234, 2), Decimal::new(1234, 2))
+        );
+        let v = reviews::Entity::find_by_id(6)
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((v.rating, v.would_recommend), (5, true));
+        let e = login_events::Entity::find_by_id(4)
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((e.user_id, e.success), (None, false));
+        let a = statistics_alerts::Entity::find_by_id(1)
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(a.alert_type, "security_alert");
+        for empty in [
+            global_statistics::Entity::find()
+                .all(db)
+                .await
+                .unwrap()
+                .len(),
+            statistics_cache::Entity::find()
+                .all(db)
+                .await
+                .unwrap()
+                .len(),
+            statistics_dashboards::Entity::find()
+                .all(db)
+                .await
+                .unwrap()
+                .len(),
+            statistics_widgets::Entity::find()
+                .all(db)
+                .await
+                .unwrap()
+                .len(),
+            statistics_exports::Entity::find()
+                .all(db)
+                .await
+                .unwrap()
+                .len(),
+            statistics_alert_rules::Entity::find()
+                .all(db)
+                .await
+                .unwrap()
+                .len(),
+        ] {
+            assert_eq!(empty, 0);
+        }
+        app.cleanup().await;
+    }
+}
