@@ -26,6 +26,10 @@ pub async fn connect(
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(5))
                 .foreign_keys(true)
+                // read through the OS page cache without copies, keep hot pages per connection
+                .pragma("mmap_size", "1073741824")
+                .pragma("cache_size", "-32768")
+                .pragma("temp_store", "memory")
         });
     }
     Database::connect(options).await
