@@ -3,13 +3,12 @@
 use crate::auth::{self, Auth};
 use crate::config::Config;
 use crate::graphql::{self, GatewaySchema};
-use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use std::sync::Arc;
@@ -24,6 +23,8 @@ pub struct App {
     pub db: DatabaseConnection,
     /// The validated configuration.
     pub config: Config,
+    /// In demo mode only: the admin token GraphiQL starts with.
+    pub demo_token: Option<String>,
 }
 
 impl std::ops::Deref for AppState {
@@ -36,7 +37,20 @@ impl std::ops::Deref for AppState {
 impl AppState {
     /// Wraps a pool and a configuration.
     pub fn new(db: DatabaseConnection, config: Config) -> Self {
-        AppState(Arc::new(App { db, config }))
+        AppState(Arc::new(App {
+            db,
+            config,
+            demo_token: None,
+        }))
+    }
+
+    /// The demo's state: GraphiQL opens with the admin token in its headers.
+    pub fn demo(db: DatabaseConnection, config: Config, token: String) -> Self {
+        AppState(Arc::new(App {
+            db,
+            config,
+            demo_token: Some(token),
+        }))
     }
 }
 
@@ -53,6 +67,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/playground", get(playground))
+        .route("/playground/assets/{name}", get(crate::playground::asset))
         .route("/health", get(health))
         .route("/ready", get(ready))
         .layer(DefaultBodyLimit::max(limit))
@@ -96,13 +111,8 @@ async fn execute(
     routes.schema.execute(request.data(auth)).await.into()
 }
 
-async fn playground() -> impl IntoResponse {
-    Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .title("teliman-stats GraphiQL")
-            .finish(),
-    )
+async fn playground(State(routes): State<Routes>) -> impl IntoResponse {
+    crate::playground::page(routes.state.demo_token.as_deref())
 }
 
 async fn health() -> impl IntoResponse {

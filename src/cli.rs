@@ -174,7 +174,7 @@ async fn token_for(
 async fn serve(demo: bool, bind: String, settings: Settings) -> anyhow::Result<()> {
     let config = settings.into_config(demo)?;
     let db = open(&config).await?;
-    if demo {
+    let demo_token = if demo {
         if !seed::has_data(&db).await? {
             println!("seeding the demo database (first start)...");
             let report = seed::run(
@@ -196,7 +196,10 @@ async fn serve(demo: bool, bind: String, settings: Settings) -> anyhow::Result<(
             "admin token ({}, valid 30 days):\n{token}\n",
             seed::ADMIN_EMAIL
         );
-    }
+        Some(token)
+    } else {
+        None
+    };
     let listener = tokio::net::TcpListener::bind(&bind)
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;
@@ -205,7 +208,10 @@ async fn serve(demo: bool, bind: String, settings: Settings) -> anyhow::Result<(
     println!("GraphiQL: http://{addr}/playground");
     println!("health:   http://{addr}/health   ready: http://{addr}/ready");
     tracing::info!(%addr, timezone = %config.timezone, "serving");
-    let state = AppState::new(db, config);
+    let state = match demo_token {
+        Some(token) => AppState::demo(db, config, token),
+        None => AppState::new(db, config),
+    };
     axum::serve(listener, app::router(state))
         .with_graceful_shutdown(app::shutdown_signal())
         .await?;

@@ -9,5 +9,6 @@ pub mod entity;
 pub mod error;
 pub mod graphql;
 pub mod metrics;
+pub mod playground;
 pub mod seed;
 pub mod stats;

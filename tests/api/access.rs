@@ -265,7 +265,7 @@ async fn health_and_ready() {
     assert_eq!(status, StatusCode::OK);
     let (status, page) = app.raw("GET", "/playground", None, String::new()).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(page.as_str().unwrap().contains("graphiql"));
+    assert!(page.as_str().unwrap().contains("GraphiQL"));
     app.db.clone().close().await.unwrap();
     let (status, _) = app.raw("GET", "/ready", None, String::new()).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);

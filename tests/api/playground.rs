@@ -29,3 +29,55 @@ async fn playground_operations_run_cleanly() {
     }
     app.cleanup().await;
 }
+
+#[test]
+fn graphiql_offers_every_playground_file_as_a_tab() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("playground");
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".graphql"))
+        .collect();
+    files.sort();
+    let tabs: Vec<String> = teliman_stats::playground::OPERATIONS
+        .iter()
+        .map(|(n, _)| n.to_string())
+        .collect();
+    assert_eq!(files, tabs);
+}
+
+#[tokio::test]
+async fn graphiql_and_its_assets_are_served_from_the_binary() {
+    let app = TestApp::new(&Engine::Sqlite).await;
+    let (status, page) = app.raw("GET", "/playground", None, String::new()).await;
+    assert_eq!(status, axum::http::StatusCode::OK);
+    let page = page.as_str().unwrap().to_string();
+    assert!(page.contains("/playground/assets/graphiql.min.js") && !page.contains("unpkg.com"));
+    assert!(page.contains("globalStatistics"));
+    for asset in [
+        "graphiql.min.js",
+        "graphiql.min.css",
+        "react.production.min.js",
+        "react-dom.production.min.js",
+    ] {
+        let (status, _) = app
+            .raw(
+                "GET",
+                &format!("/playground/assets/{asset}"),
+                None,
+                String::new(),
+            )
+            .await;
+        assert_eq!(status, axum::http::StatusCode::OK, "{asset}");
+    }
+    let (status, _) = app
+        .raw(
+            "GET",
+            "/playground/assets/../Cargo.toml",
+            None,
+            String::new(),
+        )
+        .await;
+    assert_ne!(status, axum::http::StatusCode::OK);
+    app.cleanup().await;
+}
