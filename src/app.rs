@@ -3,6 +3,7 @@
 use crate::auth::{self, Auth};
 use crate::config::Config;
 use crate::graphql::{self, GatewaySchema};
+use crate::stats::cache::StatsCache;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::Router;
 use axum::body::Bytes;
@@ -25,6 +26,8 @@ pub struct App {
     pub config: Config,
     /// In demo mode only: the admin token GraphiQL starts with.
     pub demo_token: Option<String>,
+    /// The statistics cache.
+    pub cache: Arc<StatsCache>,
 }
 
 impl std::ops::Deref for AppState {
@@ -37,19 +40,21 @@ impl std::ops::Deref for AppState {
 impl AppState {
     /// Wraps a pool and a configuration.
     pub fn new(db: DatabaseConnection, config: Config) -> Self {
-        AppState(Arc::new(App {
-            db,
-            config,
-            demo_token: None,
-        }))
+        Self::build(db, config, None)
     }
 
     /// The demo's state: GraphiQL opens with the admin token in its headers.
     pub fn demo(db: DatabaseConnection, config: Config, token: String) -> Self {
+        Self::build(db, config, Some(token))
+    }
+
+    fn build(db: DatabaseConnection, config: Config, demo_token: Option<String>) -> Self {
+        let cache = StatsCache::new(db.clone(), config.cache.clone());
         AppState(Arc::new(App {
             db,
             config,
-            demo_token: Some(token),
+            demo_token,
+            cache,
         }))
     }
 }
@@ -74,13 +79,22 @@ pub fn router(state: AppState) -> Router {
         .with_state(Routes { state, schema })
 }
 
-/// GraphQL over GET (query string).
+/// GraphQL over GET (query string): queries only; a mutation is a 405.
 async fn graphql_get(
     State(routes): State<Routes>,
     headers: HeaderMap,
     request: GraphQLRequest,
-) -> GraphQLResponse {
-    execute(&routes, &headers, request.into_inner()).await
+) -> Response {
+    let request = request.into_inner();
+    let is_mutation = async_graphql::parser::parse_query(&request.query).is_ok_and(|doc| {
+        doc.operations
+            .iter()
+            .any(|(_, op)| op.node.ty == async_graphql::parser::types::OperationType::Mutation)
+    });
+    if is_mutation {
+        return (StatusCode::METHOD_NOT_ALLOWED, "mutations need POST").into_response();
+    }
+    execute(&routes, &headers, request).await.into_response()
 }
 
 /// GraphQL over POST: one JSON operation per request (a batch is a 400), a body over the

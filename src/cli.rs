@@ -212,8 +212,24 @@ async fn serve(demo: bool, bind: String, settings: Settings) -> anyhow::Result<(
         Some(token) => AppState::demo(db, config, token),
         None => AppState::new(db, config),
     };
+    spawn_cache_purge(state.clone());
     axum::serve(listener, app::router(state))
         .with_graceful_shutdown(app::shutdown_signal())
         .await?;
     Ok(())
+}
+
+/// Deletes long-expired shared cache rows every ten minutes.
+fn spawn_cache_purge(state: AppState) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            every.tick().await;
+            match state.cache.purge_expired().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(rows = n, "purged expired cache entries"),
+                Err(err) => tracing::warn!(error = %err, "cache purge failed"),
+            }
+        }
+    });
 }

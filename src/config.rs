@@ -31,6 +31,8 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Platform currency code, shown in exports and the dashboard.
     pub currency: String,
+    /// The statistics cache.
+    pub cache: crate::stats::cache::CacheSettings,
 }
 
 /// A string that never shows itself in `Debug` output or logs.
@@ -68,6 +70,9 @@ pub enum ConfigError {
     /// `JWT_SECRET` is too short to be safe.
     #[error("JWT_SECRET must be at least 16 characters long")]
     WeakSecret,
+    /// A duration is negative, too large or not a number.
+    #[error("{0} must be a number of at least 0 and at most a year")]
+    NotANumber(&'static str),
     /// A number is out of its range.
     #[error("{name} must be between {min} and {max}, got {value}")]
     OutOfRange {
@@ -115,6 +120,22 @@ pub struct Settings {
     /// Platform currency code.
     #[arg(long, env = "CURRENCY", default_value = "XOF")]
     pub currency: String,
+    /// Hours a cached statistics entry is fresh.
+    #[arg(long, env = "CACHE_STATISTICS_EXPIRATION_HOURS", default_value_t = 1.0)]
+    pub cache_ttl_hours: f64,
+    /// Hours an expired entry may be served while the database is down.
+    #[arg(long, env = "CACHE_MAX_STALE_HOURS", default_value_t = 24.0)]
+    pub cache_max_stale_hours: f64,
+    /// Bytes the in-process cache may hold.
+    #[arg(long, env = "CACHE_L1_MAX_BYTES", default_value_t = 10 * 1024 * 1024)]
+    pub cache_l1_max_bytes: u64,
+    /// Least seconds between two checks of the source tables' fingerprint.
+    #[arg(
+        long,
+        env = "CACHE_FINGERPRINT_INTERVAL_SECONDS",
+        default_value_t = 5.0
+    )]
+    pub cache_fingerprint_interval_seconds: f64,
 }
 
 impl Settings {
@@ -143,6 +164,35 @@ impl Settings {
         )?;
         range("GRAPHQL_MAX_ALIASES", self.max_aliases as u64, 1, 100_000)?;
         range("MAX_BODY_BYTES", self.max_body_bytes as u64, 1024, 1 << 30)?;
+        range("CACHE_L1_MAX_BYTES", self.cache_l1_max_bytes, 0, 1 << 34)?;
+        // a duration given in `unit` seconds (3600 for hours), as seconds, at most a year
+        let seconds = |name: &'static str, value: f64, unit: f64| -> Result<f64, ConfigError> {
+            let secs = value * unit;
+            if secs.is_finite() && (0.0..=366.0 * 86400.0).contains(&secs) {
+                Ok(secs)
+            } else {
+                Err(ConfigError::NotANumber(name))
+            }
+        };
+        let cache = crate::stats::cache::CacheSettings {
+            ttl: chrono::Duration::milliseconds(
+                (seconds(
+                    "CACHE_STATISTICS_EXPIRATION_HOURS",
+                    self.cache_ttl_hours,
+                    3600.0,
+                )? * 1000.0) as i64,
+            ),
+            max_stale: chrono::Duration::milliseconds(
+                (seconds("CACHE_MAX_STALE_HOURS", self.cache_max_stale_hours, 3600.0)? * 1000.0)
+                    as i64,
+            ),
+            l1_max_bytes: self.cache_l1_max_bytes,
+            fingerprint_interval: Duration::from_secs_f64(seconds(
+                "CACHE_FINGERPRINT_INTERVAL_SECONDS",
+                self.cache_fingerprint_interval_seconds,
+                1.0,
+            )?),
+        };
         let database_url = self.database_url.unwrap_or_else(|| {
             if demo {
                 DEMO_DATABASE_URL.to_string()
@@ -161,6 +211,7 @@ impl Settings {
             max_aliases: self.max_aliases,
             max_body_bytes: self.max_body_bytes,
             currency: self.currency,
+            cache,
         })
     }
 }

@@ -4,7 +4,7 @@ use async_graphql::ErrorExtensions;
 use sea_orm::DbErr;
 
 /// A failure a client can see, with the code of API.md in `extensions.code`.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum AppError {
     /// No valid credentials.
     #[error("authentication required: send a valid bearer token")]

@@ -3,17 +3,19 @@
 
 mod guards;
 mod limits;
+mod mutation;
 mod query;
 mod types;
 
+pub use mutation::MutationRoot;
 pub use query::QueryRoot;
 pub use types::StatsFilter;
 
 use crate::app::AppState;
-use async_graphql::{EmptyMutation, EmptySubscription, Schema};
+use async_graphql::{EmptySubscription, Schema};
 
 /// The gateway's schema type.
-pub type GatewaySchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
+pub type GatewaySchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
 /// Builds the schema with the configured limits; used by `serve`, the tests and `schema`.
 pub fn build_schema(state: Option<AppState>) -> GatewaySchema {
@@ -25,7 +27,7 @@ pub fn build_schema(state: Option<AppState>) -> GatewaySchema {
         ),
         None => (16, 2000, 100),
     };
-    let mut builder = Schema::build(QueryRoot, EmptyMutation, EmptySubscription)
+    let mut builder = Schema::build(QueryRoot, MutationRoot, EmptySubscription)
         .limit_depth(depth)
         .limit_complexity(complexity)
         .extension(limits::Limits {

@@ -1,9 +1,7 @@
 //! The Query root: one resolver per metric group, thin over `metrics` and `stats`.
 
 use super::guards::{AdminGuard, viewer};
-use super::types::{
-    GlobalStatistics, SecurityStatsObject, StatsFilter, StatsMeta, TechnicianStatsObject,
-};
+use super::types::{GlobalStatistics, SecurityStatsObject, StatsFilter, TechnicianStatsObject};
 use crate::app::AppState;
 use crate::auth::Viewer;
 use crate::error::{AppError, gql};
@@ -14,7 +12,7 @@ use crate::metrics::{
 use crate::metrics::{
     realtime::RealTimeStats, requests::RequestStats, satisfaction::SatisfactionStats,
 };
-use crate::stats::{self, Window};
+use crate::stats::{Window, cache};
 use async_graphql::{Context, Object, Result};
 use chrono::{DateTime, Utc};
 
@@ -22,8 +20,20 @@ use chrono::{DateTime, Utc};
 #[derive(Default)]
 pub struct QueryRoot;
 
-fn state<'c>(ctx: &Context<'c>) -> Result<&'c AppState> {
+pub(super) fn state<'c>(ctx: &Context<'c>) -> Result<&'c AppState> {
     ctx.data::<AppState>()
+}
+
+/// The cache key and the validated window of a filter.
+pub(super) fn cached_window(
+    state: &AppState,
+    filter: Option<StatsFilter>,
+) -> Result<(String, Window)> {
+    let input = filter.unwrap_or_default().input();
+    let key = cache::key(&input, state.config.timezone);
+    let window =
+        Window::from_input(input, Utc::now(), state.config.timezone).map_err(AppError::gql)?;
+    Ok((key, window))
 }
 
 fn window<'c>(ctx: &Context<'c>, filter: Option<StatsFilter>) -> Result<(&'c AppState, Window)> {
@@ -37,40 +47,21 @@ fn window<'c>(ctx: &Context<'c>, filter: Option<StatsFilter>) -> Result<(&'c App
 
 #[Object]
 impl QueryRoot {
-    /// Every statistic under one filter, with how it was computed.
+    /// Every statistic under one filter, with how it was computed; served from the cache.
     #[graphql(guard = "AdminGuard")]
     async fn global_statistics(
         &self,
         ctx: &Context<'_>,
         filter: Option<StatsFilter>,
     ) -> Result<GlobalStatistics> {
-        let (state, window) = window(ctx, filter)?;
-        let data = stats::global::compute(&state.db, &window)
+        let state = state(ctx)?;
+        let (key, window) = cached_window(state, filter)?;
+        let served = state
+            .cache
+            .global(&key, &window)
             .await
-            .map_err(|e| AppError::from(e).gql())?;
-        Ok(GlobalStatistics {
-            overview: data.overview,
-            requests: data.requests,
-            financial: data.financial,
-            satisfaction: data.satisfaction,
-            technicians: data.technicians,
-            security: data.security,
-            advanced: data.advanced,
-            trends: data.trends,
-            meta: StatsMeta {
-                as_of: window.as_of,
-                from: window.start,
-                to: window.end,
-                timezone: window.tz.name().to_string(),
-                city: window.city.clone(),
-                specialty: window.specialty.clone(),
-                computed_at: data.computed_at,
-                calculation_ms: data.calculation_ms,
-                cache_hit: false,
-                stale: false,
-            },
-            window,
-        })
+            .map_err(AppError::gql)?;
+        Ok(GlobalStatistics::served(served, &window))
     }
 
     /// Headline figures.

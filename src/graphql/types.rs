@@ -8,6 +8,7 @@ use crate::metrics::{
     advanced::AdvancedMetrics, financial::FinancialStats, overview::OverviewStats,
 };
 use crate::metrics::{requests::RequestStats, satisfaction::SatisfactionStats, trends::Trends};
+use crate::stats::cache::Served;
 use crate::stats::{Period, Window, WindowInput};
 use async_graphql::{ComplexObject, Context, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
@@ -32,20 +33,21 @@ pub struct StatsFilter {
 }
 
 impl StatsFilter {
+    /// The filter as the engine reads it.
+    pub fn input(self) -> WindowInput {
+        WindowInput {
+            period: self.period,
+            from: self.from,
+            to: self.to,
+            as_of: self.as_of,
+            city: self.city,
+            specialty: self.specialty,
+        }
+    }
+
     /// Validates the filter into a window, against the server clock and the configured zone.
     pub fn window(self, state: &AppState) -> Result<Window, AppError> {
-        Window::from_input(
-            WindowInput {
-                period: self.period,
-                from: self.from,
-                to: self.to,
-                as_of: self.as_of,
-                city: self.city,
-                specialty: self.specialty,
-            },
-            Utc::now(),
-            state.config.timezone,
-        )
+        Window::from_input(self.input(), Utc::now(), state.config.timezone)
     }
 }
 
@@ -180,6 +182,37 @@ pub struct GlobalStatistics {
     pub meta: StatsMeta,
     #[graphql(skip)]
     pub(crate) window: Window,
+}
+
+impl GlobalStatistics {
+    /// The answer for a cache entry, with its metadata.
+    pub fn served(served: Served, base: &Window) -> GlobalStatistics {
+        let window = served.entry.window(base);
+        let data = served.entry.data.clone();
+        GlobalStatistics {
+            overview: data.overview,
+            requests: data.requests,
+            financial: data.financial,
+            satisfaction: data.satisfaction,
+            technicians: data.technicians,
+            security: data.security,
+            advanced: data.advanced,
+            trends: data.trends,
+            meta: StatsMeta {
+                as_of: window.as_of,
+                from: window.start,
+                to: window.end,
+                timezone: window.tz.name().to_string(),
+                city: window.city.clone(),
+                specialty: window.specialty.clone(),
+                computed_at: data.computed_at,
+                calculation_ms: data.calculation_ms,
+                cache_hit: served.cache_hit,
+                stale: served.stale,
+            },
+            window,
+        }
+    }
 }
 
 #[ComplexObject]

@@ -1,5 +1,6 @@
 //! The statistics engine: the window every computation reads through.
 
+pub mod cache;
 pub mod global;
 pub mod window;
 

@@ -60,6 +60,13 @@ pub fn test_config(url: &str, timezone: chrono_tz::Tz) -> Config {
         max_aliases: 100,
         max_body_bytes: 1024 * 1024,
         currency: "XOF".into(),
+        cache: teliman_stats::stats::cache::CacheSettings {
+            ttl: chrono::Duration::hours(1),
+            max_stale: chrono::Duration::hours(24),
+            l1_max_bytes: 10 * 1024 * 1024,
+            // every request checks the source tables, so tests that change rows see it
+            fingerprint_interval: Duration::ZERO,
+        },
     }
 }
 

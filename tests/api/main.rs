@@ -1,6 +1,7 @@
 //! Integration tests: the whole gateway over its router, on a fresh database per test.
 
 mod access;
+mod cache;
 mod cli;
 mod entities;
 mod fixture;

@@ -1,0 +1,233 @@
+//! The statistics cache: single flight, staleness, fingerprints, refresh and invalidation,
+//! and what is served when the database is gone.
+
+use crate::fixture::{AS_OF, ROWS};
+use crate::helpers::{Engine, TestApp, codes, engines};
+use serde_json::json;
+use std::sync::atomic::Ordering;
+use teliman_stats::stats::cache::{self, CacheSettings, StatsCache};
+use teliman_stats::stats::{Window, WindowInput};
+
+fn settings(ttl: chrono::Duration) -> CacheSettings {
+    CacheSettings {
+        ttl,
+        max_stale: chrono::Duration::hours(24),
+        l1_max_bytes: 10 * 1024 * 1024,
+        fingerprint_interval: std::time::Duration::ZERO,
+    }
+}
+
+fn input() -> WindowInput {
+    WindowInput {
+        as_of: Some(AS_OF.parse().unwrap()),
+        ..Default::default()
+    }
+}
+
+fn window() -> (String, Window) {
+    let key = cache::key(&input(), chrono_tz::UTC);
+    (
+        key,
+        Window::from_input(input(), chrono::Utc::now(), chrono_tz::UTC).unwrap(),
+    )
+}
+
+const NEW_REQUEST: &str = "INSERT INTO repair_requests (id, client_id, technician_id, specialty, city, status, is_urgent, estimated_price, created_at, assigned_at, started_at, completed_at, cancelled_at, updated_at) VALUES \
+     (100, 2, NULL, 'it', 'Gao', 'pending', FALSE, NULL, '2026-06-01T00:00:00+00:00', NULL, NULL, NULL, NULL, '2026-06-01T00:00:00+00:00')";
+
+#[tokio::test]
+async fn concurrent_cold_requests_compute_once() {
+    for engine in engines() {
+        let app = TestApp::new(&engine).await;
+        app.load(ROWS).await;
+        let cache = StatsCache::new(app.db.clone(), settings(chrono::Duration::hours(1)));
+        let (key, window) = window();
+        let tasks: Vec<_> = (0..100)
+            .map(|_| {
+                let (cache, key, window) = (cache.clone(), key.clone(), window.clone());
+                tokio::spawn(async move { cache.global(&key, &window).await.unwrap() })
+            })
+            .collect();
+        let mut served = Vec::new();
+        for t in tasks {
+            served.push(t.await.unwrap());
+        }
+        assert_eq!(cache.counters.computations.load(Ordering::SeqCst), 1);
+        assert_eq!(served.iter().filter(|s| !s.cache_hit).count(), 1);
+        let computed = served[0].entry.data.computed_at;
+        assert!(
+            served
+                .iter()
+                .all(|s| s.entry.data.computed_at == computed && !s.stale)
+        );
+        assert_eq!(served[0].entry.data.requests.total, 11);
+        app.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn changed_data_is_seen_by_the_next_request() {
+    for engine in engines() {
+        let app = TestApp::new(&engine).await;
+        app.load(ROWS).await;
+        let cache = StatsCache::new(app.db.clone(), settings(chrono::Duration::hours(1)));
+        let (key, window) = window();
+        let first = cache.global(&key, &window).await.unwrap();
+        let again = cache.global(&key, &window).await.unwrap();
+        assert!(!first.cache_hit && again.cache_hit);
+        assert_eq!(cache.counters.computations.load(Ordering::SeqCst), 1);
+        app.load(NEW_REQUEST).await;
+        let fresh = cache.global(&key, &window).await.unwrap();
+        assert!(!fresh.cache_hit && !fresh.stale);
+        assert_eq!(fresh.entry.data.requests.total, 12);
+        app.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn expired_entries_are_extended_or_served_stale_while_one_refresh_runs() {
+    for engine in engines() {
+        let app = TestApp::new(&engine).await;
+        app.load(ROWS).await;
+        // every entry is expired as soon as it is written
+        let cache = StatsCache::new(app.db.clone(), settings(chrono::Duration::zero()));
+        let (key, window) = window();
+        cache.global(&key, &window).await.unwrap();
+        // nothing changed: extended, not recomputed
+        let extended = cache.global(&key, &window).await.unwrap();
+        assert!(extended.cache_hit && !extended.stale);
+        assert_eq!(cache.counters.computations.load(Ordering::SeqCst), 1);
+        // something changed: the old figures at once, marked stale, and one refresh behind
+        app.load(NEW_REQUEST).await;
+        let stale = cache.global(&key, &window).await.unwrap();
+        assert!(stale.cache_hit && stale.stale);
+        assert_eq!(stale.entry.data.requests.total, 11);
+        for _ in 0..200 {
+            if cache.counters.computations.load(Ordering::SeqCst) == 2 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert_eq!(cache.counters.computations.load(Ordering::SeqCst), 2);
+        // wait until the refreshed entry is in place, then it serves the new figures
+        let mut total = 0;
+        for _ in 0..200 {
+            let s = cache.global(&key, &window).await.unwrap();
+            total = s.entry.data.requests.total;
+            if total == 12 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert_eq!(total, 12);
+        app.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn refresh_and_invalidate_through_graphql() {
+    for engine in engines() {
+        let app = TestApp::new(&engine).await;
+        app.load(ROWS).await;
+        let q = "query($f: StatsFilter) { globalStatistics(filter: $f) { requests { total } meta { cacheHit stale computedAt } } }";
+        let v = json!({ "f": { "asOf": AS_OF } });
+        let first = app.data(q, v.clone()).await;
+        let second = app.data(q, v.clone()).await;
+        assert_eq!(first["globalStatistics"]["meta"]["cacheHit"], false);
+        assert_eq!(second["globalStatistics"]["meta"]["cacheHit"], true);
+        assert_eq!(
+            first["globalStatistics"]["meta"]["computedAt"],
+            second["globalStatistics"]["meta"]["computedAt"]
+        );
+        let refreshed = app
+            .data(
+                "mutation($f: StatsFilter) { refreshStatistics(filter: $f) { requests { total } meta { cacheHit } } }",
+                v.clone(),
+            )
+            .await;
+        assert_eq!(refreshed["refreshStatistics"]["meta"]["cacheHit"], false);
+        assert_eq!(refreshed["refreshStatistics"]["requests"]["total"], 11);
+        let none = app
+            .data(
+                "mutation { invalidateStatisticsCache(prefix: \"overview\") }",
+                json!({}),
+            )
+            .await;
+        assert_eq!(none["invalidateStatisticsCache"], 0);
+        let one = app
+            .data(
+                "mutation { invalidateStatisticsCache(prefix: \"global\") }",
+                json!({}),
+            )
+            .await;
+        assert_eq!(one["invalidateStatisticsCache"], 1);
+        let after = app.data(q, v.clone()).await;
+        assert_eq!(after["globalStatistics"]["meta"]["cacheHit"], false);
+        // a client may do neither
+        let token = app.token(2, 1);
+        let (_, body) = app
+            .post(
+                Some(&token),
+                "mutation { invalidateStatisticsCache }",
+                json!({}),
+            )
+            .await;
+        assert_eq!(codes(&body), vec!["FORBIDDEN"]);
+        // a mutation over GET is refused
+        let (status, _) = app
+            .raw(
+                "GET",
+                "/graphql?query=mutation%20%7B%20invalidateStatisticsCache%20%7D",
+                Some(&app.token(1, 1)),
+                String::new(),
+            )
+            .await;
+        assert_eq!(status, axum::http::StatusCode::METHOD_NOT_ALLOWED);
+        app.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn with_the_database_gone_cached_answers_are_served_and_the_rest_is_unavailable() {
+    let app = TestApp::new(&Engine::Sqlite).await;
+    app.load(ROWS).await;
+    let cache = StatsCache::new(app.db.clone(), settings(chrono::Duration::zero()));
+    let (key, window) = window();
+    cache.global(&key, &window).await.unwrap();
+    app.db.clone().close().await.unwrap();
+    let served = cache.global(&key, &window).await.unwrap();
+    assert!(served.cache_hit && served.stale);
+    assert_eq!(served.entry.data.requests.total, 11);
+    let other = WindowInput {
+        city: Some("Gao".into()),
+        ..input()
+    };
+    let other_key = cache::key(&other, chrono_tz::UTC);
+    let other_window = Window::from_input(other, chrono::Utc::now(), chrono_tz::UTC).unwrap();
+    let err = cache.global(&other_key, &other_window).await.unwrap_err();
+    assert_eq!(err.code(), "UNAVAILABLE");
+    app.cleanup().await;
+}
+
+#[test]
+fn keys_start_with_the_group_and_stay_short() {
+    let (key, _) = window();
+    assert!(key.starts_with("global:"));
+    let long = WindowInput {
+        city: Some("é".repeat(100)),
+        specialty: Some("x".repeat(100)),
+        ..input()
+    };
+    let k = cache::key(&long, chrono_tz::UTC);
+    assert!(k.starts_with("global:") && k.len() <= 200);
+    assert_ne!(
+        k,
+        cache::key(
+            &WindowInput {
+                city: Some("é".repeat(99)),
+                ..long.clone()
+            },
+            chrono_tz::UTC
+        )
+    );
+}
