@@ -136,6 +136,9 @@ pub struct Settings {
         default_value_t = 5.0
     )]
     pub cache_fingerprint_interval_seconds: f64,
+    /// Least minutes between two stored snapshots of the unfiltered statistics.
+    #[arg(long, env = "SNAPSHOT_INTERVAL_MINUTES", default_value_t = 15.0)]
+    pub snapshot_interval_minutes: f64,
 }
 
 impl Settings {
@@ -192,6 +195,13 @@ impl Settings {
                 self.cache_fingerprint_interval_seconds,
                 1.0,
             )?),
+            snapshot_interval: chrono::Duration::milliseconds(
+                (seconds(
+                    "SNAPSHOT_INTERVAL_MINUTES",
+                    self.snapshot_interval_minutes,
+                    60.0,
+                )? * 1000.0) as i64,
+            ),
         };
         let database_url = self.database_url.unwrap_or_else(|| {
             if demo {

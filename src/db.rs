@@ -135,6 +135,14 @@ pub fn cents_sum(backend: DatabaseBackend, expr: &str) -> String {
     }
 }
 
+/// A money column in whole cents (a 64-bit integer on both engines).
+pub fn cents(backend: DatabaseBackend, expr: &str) -> String {
+    match backend {
+        DatabaseBackend::Postgres => format!("CAST({expr} * 100 AS BIGINT)"),
+        _ => format!("CAST(ROUND({expr} * 100) AS INTEGER)"),
+    }
+}
+
 /// An integer sum that is 0 over no rows and a 64-bit integer on both engines.
 pub fn int_sum(backend: DatabaseBackend, expr: &str) -> String {
     match backend {

@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod dialect;
 mod m20260101_000001_create_operational_tables;
 mod m20260101_000002_create_statistics_tables;
+mod m20260101_000003_index_updated_at;
 
 /// The ordered list of migrations the gateway applies at start.
 pub struct Migrator;
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20260101_000001_create_operational_tables::Migration),
             Box::new(m20260101_000002_create_statistics_tables::Migration),
+            Box::new(m20260101_000003_index_updated_at::Migration),
         ]
     }
 }

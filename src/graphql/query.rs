@@ -12,7 +12,9 @@ use crate::metrics::{
 use crate::metrics::{
     realtime::RealTimeStats, requests::RequestStats, satisfaction::SatisfactionStats,
 };
+use crate::stats::snapshots::{self, Snapshot};
 use crate::stats::{Window, cache};
+use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Object, Result};
 use chrono::{DateTime, Utc};
 
@@ -184,6 +186,45 @@ impl QueryRoot {
             None => now,
         };
         gql(metrics::realtime::compute(&state.db, as_of).await)
+    }
+
+    /// Stored snapshots of the unfiltered global statistics computed in `[from, to)`,
+    /// oldest first, `first` (1..=100, default 20) at a time after the cursor `after`.
+    #[graphql(guard = "AdminGuard")]
+    async fn statistics_snapshots(
+        &self,
+        ctx: &Context<'_>,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, Snapshot>> {
+        let state = state(ctx)?;
+        let first = first.unwrap_or(20);
+        if !(1..=100).contains(&first) {
+            return Err(AppError::bad_input(format!(
+                "`first` must be between 1 and 100, got {first}"
+            ))
+            .gql());
+        }
+        if let (Some(f), Some(t)) = (from, to)
+            && f >= t
+        {
+            return Err(AppError::bad_input("`from` must be earlier than `to`").gql());
+        }
+        let after_id =
+            match &after {
+                Some(cursor) => Some(cursor.parse::<i64>().map_err(|_| {
+                    AppError::bad_input("`after` is not a cursor of this list").gql()
+                })?),
+                None => None,
+            };
+        let (rows, more) = gql(snapshots::page(&state.db, from, to, first as u64, after_id).await)?;
+        let mut connection = Connection::new(after.is_some(), more);
+        connection
+            .edges
+            .extend(rows.into_iter().map(|s| Edge::new(s.id.to_string(), s)));
+        Ok(connection)
     }
 
     /// The signed-in user; null when anonymous.

@@ -13,6 +13,7 @@
 use crate::db::Sql;
 use crate::error::{AppError, AppResult};
 use crate::stats::global::{self, GlobalData};
+use crate::stats::snapshots;
 use crate::stats::{Window, WindowInput};
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
@@ -34,6 +35,8 @@ pub struct CacheSettings {
     pub l1_max_bytes: u64,
     /// Least time between two fingerprint checks.
     pub fingerprint_interval: std::time::Duration,
+    /// Least time between two stored snapshots of the unfiltered statistics.
+    pub snapshot_interval: Duration,
 }
 
 /// A cached computation.
@@ -325,6 +328,12 @@ impl StatsCache {
             expires_at: Utc::now() + self.settings.ttl,
         });
         self.store(key, entry.clone()).await;
+        if key == self::key(&WindowInput::default(), window.tz) {
+            match snapshots::maybe_store(&self.db, &entry, self.settings.snapshot_interval).await {
+                Ok(stored) => tracing::debug!(stored, "snapshot"),
+                Err(err) => tracing::warn!(error = %err, "could not store a snapshot"),
+            }
+        }
         Ok(entry)
     }
 

@@ -2,6 +2,7 @@
 
 pub mod cache;
 pub mod global;
+pub mod snapshots;
 pub mod window;
 
 pub use window::{Period, Window, WindowInput};

@@ -14,6 +14,7 @@ fn settings(ttl: chrono::Duration) -> CacheSettings {
         max_stale: chrono::Duration::hours(24),
         l1_max_bytes: 10 * 1024 * 1024,
         fingerprint_interval: std::time::Duration::ZERO,
+        snapshot_interval: chrono::Duration::minutes(15),
     }
 }
 

@@ -70,7 +70,10 @@ fn schema_prints_the_committed_sdl() {
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schema.graphql"),
     )
     .unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout), committed);
+    assert!(
+        String::from_utf8_lossy(&out.stdout) == committed,
+        "`teliman-stats schema` differs from schema.graphql"
+    );
 }
 
 fn dump(url: &str) -> String {

@@ -66,6 +66,7 @@ pub fn test_config(url: &str, timezone: chrono_tz::Tz) -> Config {
             l1_max_bytes: 10 * 1024 * 1024,
             // every request checks the source tables, so tests that change rows see it
             fingerprint_interval: Duration::ZERO,
+            snapshot_interval: chrono::Duration::minutes(15),
         },
     }
 }

@@ -9,4 +9,5 @@ mod helpers;
 mod metrics;
 mod playground;
 mod schema;
+mod snapshots;
 mod trends;

@@ -1,0 +1,42 @@
+//! Indexes on `updated_at` of the source tables, so the cache's change fingerprint
+//! (`MAX(updated_at)` per table) is an index lookup.
+
+use crate::dialect;
+use sea_orm_migration::prelude::*;
+
+pub struct Migration;
+
+impl MigrationName for Migration {
+    fn name(&self) -> &str {
+        "m20260101_000003_index_updated_at"
+    }
+}
+
+const UP: &str = r#"
+CREATE INDEX idx_users_updated_at ON users (updated_at);
+CREATE INDEX idx_technicians_updated_at ON technicians (updated_at);
+CREATE INDEX idx_repair_requests_updated_at ON repair_requests (updated_at);
+CREATE INDEX idx_payments_updated_at ON payments (updated_at);
+CREATE INDEX idx_reviews_updated_at ON reviews (updated_at);
+CREATE INDEX idx_login_events_updated_at ON login_events (updated_at)
+"#;
+
+const DOWN: &str = r#"
+DROP INDEX idx_users_updated_at;
+DROP INDEX idx_technicians_updated_at;
+DROP INDEX idx_repair_requests_updated_at;
+DROP INDEX idx_payments_updated_at;
+DROP INDEX idx_reviews_updated_at;
+DROP INDEX idx_login_events_updated_at
+"#;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        dialect::run(manager, UP).await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        dialect::run(manager, DOWN).await
+    }
+}
