@@ -4,6 +4,7 @@ use crate::auth::{self, Auth};
 use crate::config::Config;
 use crate::graphql::{self, GatewaySchema};
 use crate::stats::cache::StatsCache;
+use crate::telemetry::TELEMETRY;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::Router;
 use axum::body::Bytes;
@@ -75,6 +76,7 @@ pub fn router(state: AppState) -> Router {
         .route("/playground/assets/{name}", get(crate::playground::asset))
         .route("/health", get(health))
         .route("/ready", get(ready))
+        .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(Routes { state, schema })
 }
@@ -122,7 +124,50 @@ async fn execute(
         .map(|v| v.to_str().unwrap_or("invalid"));
     let auth: Auth =
         auth::authenticate(&routes.state.db, &routes.state.config.jwt_secret, header).await;
-    routes.schema.execute(request.data(auth)).await.into()
+    let operation = request.operation_name.clone().unwrap_or_else(|| {
+        // the one named operation of the document, as clients usually send it
+        async_graphql::parser::parse_query(&request.query)
+            .ok()
+            .and_then(|doc| match doc.operations {
+                async_graphql::parser::types::DocumentOperations::Single(_) => None,
+                async_graphql::parser::types::DocumentOperations::Multiple(ops)
+                    if ops.len() == 1 =>
+                {
+                    ops.into_keys().next().map(|n| n.to_string())
+                }
+                async_graphql::parser::types::DocumentOperations::Multiple(_) => None,
+            })
+            .unwrap_or_else(|| "anonymous".to_string())
+    });
+    let started = std::time::Instant::now();
+    let response = routes.schema.execute(request.data(auth)).await;
+    let outcome = response
+        .errors
+        .first()
+        .and_then(|e| e.extensions.as_ref())
+        .and_then(|ext| ext.get("code"))
+        .map_or_else(
+            || {
+                if response.errors.is_empty() {
+                    "ok".to_string()
+                } else {
+                    "error".to_string()
+                }
+            },
+            |c| c.to_string().trim_matches('"').to_string(),
+        );
+    TELEMETRY.request(&operation, &outcome, started.elapsed().as_secs_f64());
+    response.into()
+}
+
+async fn metrics() -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        TELEMETRY.render(),
+    )
 }
 
 async fn playground(State(routes): State<Routes>) -> impl IntoResponse {

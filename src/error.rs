@@ -51,6 +51,7 @@ impl AppError {
 
 impl From<DbErr> for AppError {
     fn from(err: DbErr) -> Self {
+        crate::telemetry::TELEMETRY.db_errors.inc();
         if is_unavailable(&err) {
             tracing::warn!(error = %err, "database unavailable");
             AppError::Unavailable

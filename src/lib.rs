@@ -12,3 +12,4 @@ pub mod metrics;
 pub mod playground;
 pub mod seed;
 pub mod stats;
+pub mod telemetry;

@@ -15,6 +15,7 @@ use crate::error::{AppError, AppResult};
 use crate::stats::global::{self, GlobalData};
 use crate::stats::snapshots;
 use crate::stats::{Window, WindowInput};
+use crate::telemetry::TELEMETRY;
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
@@ -171,11 +172,13 @@ impl StatsCache {
         let cached = match self.l1.get(&key).await {
             Some(entry) => {
                 self.counters.l1_hits.fetch_add(1, Ordering::Relaxed);
+                TELEMETRY.cache_event("l1", "hit");
                 Some(entry)
             }
             None => match self.read_l2(&key).await {
                 Ok(Some(entry)) => {
                     self.counters.l2_hits.fetch_add(1, Ordering::Relaxed);
+                    TELEMETRY.cache_event("l2", "hit");
                     let entry = Arc::new(entry);
                     self.l1.insert(key.clone(), entry.clone()).await;
                     Some(entry)
@@ -186,6 +189,7 @@ impl StatsCache {
         };
         let Some(entry) = cached else {
             self.counters.misses.fetch_add(1, Ordering::Relaxed);
+            TELEMETRY.cache_event("none", "miss");
             return self.compute_once(&key, window).await;
         };
         let now = Utc::now();
@@ -215,6 +219,7 @@ impl StatsCache {
             }
             Ok(_) => {
                 self.counters.stale.fetch_add(1, Ordering::Relaxed);
+                TELEMETRY.cache_event("l1", "stale");
                 self.refresh_in_background(key, window.clone());
                 Ok(Served {
                     entry,

@@ -40,13 +40,13 @@ pub struct GlobalData {
 /// Computes every group; the overview and advanced figures are assembled from the others.
 pub async fn compute(db: &impl ConnectionTrait, window: &Window) -> Result<GlobalData, DbErr> {
     let started = std::time::Instant::now();
-    let users = metrics::overview::users(db, window).await?;
-    let requests = metrics::requests::compute(db, window).await?;
-    let financial = metrics::financial::compute(db, window).await?;
-    let satisfaction = metrics::satisfaction::compute(db, window).await?;
-    let technicians = metrics::technicians::compute(db, window).await?;
-    let security = metrics::security::compute(db, window).await?;
-    let trends = metrics::trends::compute_all(db, window).await?;
+    let users = timed("users", metrics::overview::users(db, window)).await?;
+    let requests = timed("requests", metrics::requests::compute(db, window)).await?;
+    let financial = timed("financial", metrics::financial::compute(db, window)).await?;
+    let satisfaction = timed("satisfaction", metrics::satisfaction::compute(db, window)).await?;
+    let technicians = timed("technicians", metrics::technicians::compute(db, window)).await?;
+    let security = timed("security", metrics::security::compute(db, window)).await?;
+    let trends = timed("trends", metrics::trends::compute_all(db, window)).await?;
     Ok(GlobalData {
         overview: metrics::overview::assemble(users, &requests, &financial, &satisfaction),
         advanced: metrics::advanced::assemble(users, &requests),
@@ -59,4 +59,12 @@ pub async fn compute(db: &impl ConnectionTrait, window: &Window) -> Result<Globa
         computed_at: Utc::now(),
         calculation_ms: started.elapsed().as_millis() as i64,
     })
+}
+
+/// Runs one group's computation and records how long it took.
+async fn timed<T>(group: &str, work: impl std::future::Future<Output = T>) -> T {
+    let started = std::time::Instant::now();
+    let out = work.await;
+    crate::telemetry::TELEMETRY.group_time(group, started.elapsed().as_secs_f64());
+    out
 }

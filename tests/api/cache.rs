@@ -232,3 +232,28 @@ fn keys_start_with_the_group_and_stay_short() {
         )
     );
 }
+
+#[tokio::test]
+async fn metrics_are_exposed_in_prometheus_text() {
+    let app = TestApp::new(&Engine::Sqlite).await;
+    app.load(ROWS).await;
+    let q =
+        "query Dashboard($f: StatsFilter) { globalStatistics(filter: $f) { meta { cacheHit } } }";
+    app.data(q, json!({ "f": { "asOf": AS_OF } })).await;
+    app.data(q, json!({ "f": { "asOf": AS_OF } })).await;
+    let (status, body) = app.raw("GET", "/metrics", None, String::new()).await;
+    assert_eq!(status, axum::http::StatusCode::OK);
+    let text = body.as_str().unwrap();
+    for needle in [
+        "teliman_stats_graphql_requests_total{operation=\"Dashboard\",outcome=\"ok\"}",
+        "teliman_stats_graphql_request_duration_seconds_bucket{le=",
+        "teliman_stats_cache_events_total{level=\"l1\",result=\"hit\"}",
+        "teliman_stats_cache_events_total{level=\"none\",result=\"miss\"}",
+        "teliman_stats_computation_duration_seconds_count{group=\"requests\"}",
+        "teliman_stats_fingerprint_checks_total",
+        "teliman_stats_database_errors_total",
+    ] {
+        assert!(text.contains(needle), "missing {needle} in\n{text}");
+    }
+    app.cleanup().await;
+}
