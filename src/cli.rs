@@ -71,6 +71,14 @@ enum Command {
     },
     /// Print the GraphQL SDL.
     Schema,
+    /// Time every metric group against the database (no cache) and print a Markdown table.
+    Bench {
+        /// Runs per measurement (the median is reported).
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        #[command(flatten)]
+        settings: Settings,
+    },
 }
 
 async fn open(config: &Config) -> anyhow::Result<DatabaseConnection> {
@@ -146,6 +154,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             bind,
             settings,
         } => serve(demo, bind, settings).await,
+        Command::Bench { runs, settings } => {
+            let config = settings.into_config(true)?;
+            let db = open(&config).await?;
+            let timings = crate::bench::run(&db, config.timezone, runs.clamp(1, 100)).await?;
+            print!("{}", crate::bench::table(&timings));
+            Ok(())
+        }
     }
 }
 

@@ -6,6 +6,7 @@ mod dialect;
 mod m20260101_000001_create_operational_tables;
 mod m20260101_000002_create_statistics_tables;
 mod m20260101_000003_index_updated_at;
+mod m20260101_000004_add_covering_indexes;
 
 /// The ordered list of migrations the gateway applies at start.
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20260101_000001_create_operational_tables::Migration),
             Box::new(m20260101_000002_create_statistics_tables::Migration),
             Box::new(m20260101_000003_index_updated_at::Migration),
+            Box::new(m20260101_000004_add_covering_indexes::Migration),
         ]
     }
 }

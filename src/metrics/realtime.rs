@@ -51,14 +51,20 @@ pub async fn compute(
     let since = as_of - Duration::hours(24);
     let mut s = Scope::new(backend, &window);
 
-    let state = s.request_state("r");
     let r_exists = s.exists("r.created_at");
     let new = s.between("r.created_at", since, as_of);
     let done = s.request_completed("r");
     let done_in = s.between("r.completed_at", since, as_of);
+    // open at as_of: not completed and not cancelled then (METRICS.md states); written as
+    // three index-friendly arms so only open and future-dated rows are read
+    let a = s.sql.instant(as_of);
     let requests = format!(
-        "SELECT COUNT(CASE WHEN {new} THEN 1 END), COUNT(CASE WHEN {done} AND {done_in} THEN 1 END), \
-           COUNT(CASE WHEN {state} IN ('n', 'p') THEN 1 END) FROM repair_requests r WHERE {r_exists}"
+        "SELECT (SELECT COUNT(*) FROM repair_requests r WHERE {new}), \
+           (SELECT COUNT(*) FROM repair_requests r WHERE {done_in} AND {done}), \
+           (SELECT COUNT(*) FROM repair_requests r WHERE {r_exists} AND ( \
+              r.status IN ('pending', 'assigned', 'in_progress') \
+              OR (r.status = 'completed' AND r.completed_at >= {a}) \
+              OR (r.status = 'cancelled' AND r.cancelled_at >= {a})))"
     );
     let p_done = s.payment_completed("p");
     let p_in = s.between("p.created_at", since, as_of);
@@ -67,7 +73,7 @@ pub async fn compute(
         cents_sum(backend, "p.amount")
     );
     let e_in = s.between("e.created_at", since, as_of);
-    let failed = format!("SELECT COUNT(*) FROM login_events e WHERE NOT e.success AND {e_in}");
+    let failed = format!("SELECT COUNT(*) FROM login_events e WHERE e.success = FALSE AND {e_in}");
     let u_exists = s.exists("u.created_at");
     let u_in = s.between("u.last_login", since, as_of);
     let online = format!("SELECT COUNT(*) FROM users u WHERE {u_exists} AND {u_in}");

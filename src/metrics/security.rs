@@ -86,7 +86,7 @@ pub async fn suspicious(
     let ip = bytewise(backend, "e.ip_address");
     s.sql.push(&format!(
         "SELECT e.ip_address, COUNT(*), MAX(e.created_at) FROM login_events e \
-         WHERE NOT e.success AND {exists} AND {period} \
+         WHERE e.success = FALSE AND {exists} AND {period} \
          GROUP BY e.ip_address HAVING COUNT(*) >= {min} \
          ORDER BY COUNT(*) DESC, {ip} ASC LIMIT {lim}"
     ));

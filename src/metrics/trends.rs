@@ -134,16 +134,14 @@ pub async fn compute(
             new_users: 0,
         })
         .collect();
-    for (table, idx, value) in counts(db, window, &bounds).await? {
+    for (idx, [requests, completed, revenue, new_users]) in counts(db, window, &bounds).await? {
         let Some(point) = out.get_mut(idx) else {
             continue;
         };
-        match table {
-            Series::Requests => point.requests = value,
-            Series::Completed => point.completed = value,
-            Series::Revenue => point.revenue = money(value),
-            Series::NewUsers => point.new_users = value,
-        }
+        point.requests = requests;
+        point.completed = completed;
+        point.revenue = money(revenue);
+        point.new_users = new_users;
     }
     Ok(out)
 }
@@ -155,14 +153,6 @@ pub async fn compute_all(db: &impl ConnectionTrait, window: &Window) -> Result<T
         weekly: compute(db, window, Granularity::Weekly, 12).await?,
         monthly: compute(db, window, Granularity::Monthly, 12).await?,
     })
-}
-
-#[derive(Clone, Copy)]
-enum Series {
-    Requests,
-    Completed,
-    Revenue,
-    NewUsers,
 }
 
 /// `WITH b(idx, s, e) AS (VALUES ...)` for the bucket bounds.
@@ -179,73 +169,45 @@ fn bucket_cte(s: &mut Scope<'_>, bounds: &[(DateTime<Utc>, DateTime<Utc>)]) -> S
     format!("WITH b(idx, s, e) AS (VALUES {})", rows.join(", "))
 }
 
-/// One statement per table; each returns `(idx, value)` rows for its series.
+/// One statement: per bucket, a range count (or sum) of each table through its index, so
+/// neither engine sorts the joined rows.
 async fn counts(
     db: &impl ConnectionTrait,
     window: &Window,
     bounds: &[(DateTime<Utc>, DateTime<Utc>)],
-) -> Result<Vec<(Series, usize, i64)>, DbErr> {
+) -> Result<Vec<(usize, [i64; 4])>, DbErr> {
     let backend = db.get_database_backend();
-    let mut out = Vec::new();
-
-    // requests created in the bucket, and requests completed in it
     let mut s = Scope::new(backend, window);
     let cte = bucket_cte(&mut s, bounds);
-    let exists = s.exists("r.created_at");
-    let slice = s.slice("r");
+    let r_exists = s.exists("r.created_at");
+    let r_slice = s.slice("r");
     let done = s.request_completed("r");
-    let exists2 = s.exists("r.created_at");
-    let slice2 = s.slice("r");
-    s.sql.push(&format!(
-        "{cte} SELECT 0, b.idx, COUNT(*) FROM b JOIN repair_requests r ON r.created_at >= b.s AND r.created_at < b.e \
-           WHERE {exists}{slice} GROUP BY b.idx \
-         UNION ALL SELECT 1, b.idx, COUNT(*) FROM b JOIN repair_requests r ON r.completed_at >= b.s AND r.completed_at < b.e \
-           WHERE {done} AND {exists2}{slice2} GROUP BY b.idx"
-    ));
-    for row in s.sql.all(db).await? {
-        let series = if get::<i32>(&row, 0)? == 0 {
-            Series::Requests
-        } else {
-            Series::Completed
-        };
-        out.push((series, get::<i32>(&row, 1)? as usize, get::<i64>(&row, 2)?));
-    }
-
-    // completed payments created in the bucket
-    let mut s = Scope::new(backend, window);
-    let cte = bucket_cte(&mut s, bounds);
-    let done = s.payment_completed("p");
-    let exists = s.exists("p.created_at");
-    let (join, slice) = s.request_slice("p");
+    let c_exists = s.exists("r.created_at");
+    let c_slice = s.slice("r");
+    let p_done = s.payment_completed("p");
+    let p_exists = s.exists("p.created_at");
+    let (p_join, p_slice) = s.request_slice("p");
+    let u_exists = s.exists("u.created_at");
     let cents = cents_sum(backend, "p.amount");
     s.sql.push(&format!(
-        "{cte} SELECT b.idx, {cents} FROM b JOIN payments p ON p.created_at >= b.s AND p.created_at < b.e{join} \
-           WHERE {done} AND {exists}{slice} GROUP BY b.idx"
+        "{cte} SELECT b.idx, \
+           (SELECT COUNT(*) FROM repair_requests r WHERE r.created_at >= b.s AND r.created_at < b.e AND {r_exists}{r_slice}), \
+           (SELECT COUNT(*) FROM repair_requests r WHERE r.completed_at >= b.s AND r.completed_at < b.e AND {done} AND {c_exists}{c_slice}), \
+           (SELECT {cents} FROM payments p{p_join} WHERE p.created_at >= b.s AND p.created_at < b.e AND {p_done} AND {p_exists}{p_slice}), \
+           (SELECT COUNT(*) FROM users u WHERE u.created_at >= b.s AND u.created_at < b.e AND {u_exists}) \
+         FROM b ORDER BY b.idx"
     ));
-    for row in s.sql.all(db).await? {
-        out.push((
-            Series::Revenue,
-            get::<i32>(&row, 0)? as usize,
-            get::<i64>(&row, 1)?,
-        ));
-    }
-
-    // users created in the bucket (never sliced)
-    let mut s = Scope::new(backend, window);
-    let cte = bucket_cte(&mut s, bounds);
-    let exists = s.exists("u.created_at");
-    s.sql.push(&format!(
-        "{cte} SELECT b.idx, COUNT(*) FROM b JOIN users u ON u.created_at >= b.s AND u.created_at < b.e \
-           WHERE {exists} GROUP BY b.idx"
-    ));
-    for row in s.sql.all(db).await? {
-        out.push((
-            Series::NewUsers,
-            get::<i32>(&row, 0)? as usize,
-            get::<i64>(&row, 1)?,
-        ));
-    }
-    Ok(out)
+    s.sql
+        .all(db)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok((
+                get::<i32>(row, 0)? as usize,
+                [get(row, 1)?, get(row, 2)?, get(row, 3)?, get(row, 4)?],
+            ))
+        })
+        .collect()
 }
 
 #[cfg(test)]
