@@ -20,6 +20,10 @@ pub async fn connect(
         .max_connections(max_connections)
         .min_connections(0)
         .sqlx_logging(false);
+    if url.starts_with("postgres") {
+        // the statistics are short aggregates: JIT compilation costs more than it saves
+        options.map_sqlx_postgres_opts(|o| o.options([("jit", "off")]));
+    }
     if url.starts_with("sqlite:") {
         options.map_sqlx_sqlite_opts(|o| {
             o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
