@@ -67,3 +67,30 @@ pub async fn run(manager: &SchemaManager<'_>, script: &str) -> Result<(), DbErr>
     }
     Ok(())
 }
+
+/// Declares a migration `Migration` named `$name` that runs the `UP` script forward and the
+/// `DOWN` script back (both in the engine-neutral words of [`ddl`]).
+#[macro_export]
+macro_rules! ddl_migration {
+    ($name:literal) => {
+        /// The migration of this file.
+        pub struct Migration;
+
+        impl MigrationName for Migration {
+            fn name(&self) -> &str {
+                $name
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl MigrationTrait for Migration {
+            async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+                $crate::dialect::run(manager, UP).await
+            }
+
+            async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+                $crate::dialect::run(manager, DOWN).await
+            }
+        }
+    };
+}

@@ -1,15 +1,6 @@
 //! The repair platform's operational tables (DOMAIN.md) and the indexes the metrics read through.
 
-use crate::dialect;
 use sea_orm_migration::prelude::*;
-
-pub struct Migration;
-
-impl MigrationName for Migration {
-    fn name(&self) -> &str {
-        "m20260101_000001_create_operational_tables"
-    }
-}
 
 const UP: &str = r#"
 CREATE TABLE users (
@@ -123,13 +114,4 @@ DROP TABLE technicians;
 DROP TABLE users
 "#;
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        dialect::run(manager, UP).await
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        dialect::run(manager, DOWN).await
-    }
-}
+crate::ddl_migration!("m20260101_000001_create_operational_tables");

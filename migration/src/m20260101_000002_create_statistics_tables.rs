@@ -1,15 +1,6 @@
 //! The gateway's own tables: snapshots, cache, dashboards, widgets, exports, alerts and rules.
 
-use crate::dialect;
 use sea_orm_migration::prelude::*;
-
-pub struct Migration;
-
-impl MigrationName for Migration {
-    fn name(&self) -> &str {
-        "m20260101_000002_create_statistics_tables"
-    }
-}
 
 const UP: &str = r#"
 CREATE TABLE global_statistics (
@@ -152,13 +143,4 @@ DROP TABLE statistics_cache;
 DROP TABLE global_statistics
 "#;
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        dialect::run(manager, UP).await
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        dialect::run(manager, DOWN).await
-    }
-}
+crate::ddl_migration!("m20260101_000002_create_statistics_tables");

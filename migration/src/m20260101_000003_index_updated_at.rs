@@ -1,16 +1,7 @@
 //! Indexes on `updated_at` of the source tables, so the cache's change fingerprint
 //! (`MAX(updated_at)` per table) is an index lookup.
 
-use crate::dialect;
 use sea_orm_migration::prelude::*;
-
-pub struct Migration;
-
-impl MigrationName for Migration {
-    fn name(&self) -> &str {
-        "m20260101_000003_index_updated_at"
-    }
-}
 
 const UP: &str = r#"
 CREATE INDEX idx_users_updated_at ON users (updated_at);
@@ -30,13 +21,4 @@ DROP INDEX idx_reviews_updated_at;
 DROP INDEX idx_login_events_updated_at
 "#;
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        dialect::run(manager, UP).await
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        dialect::run(manager, DOWN).await
-    }
-}
+crate::ddl_migration!("m20260101_000003_index_updated_at");

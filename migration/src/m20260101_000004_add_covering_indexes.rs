@@ -1,16 +1,7 @@
 //! Covering indexes for the statistics: each group's pass over a large table reads one
 //! index in the order of its GROUP BY, with no table lookups and no sort.
 
-use crate::dialect;
 use sea_orm_migration::prelude::*;
-
-pub struct Migration;
-
-impl MigrationName for Migration {
-    fn name(&self) -> &str {
-        "m20260101_000004_add_covering_indexes"
-    }
-}
 
 const UP: &str = r#"
 CREATE INDEX idx_repair_requests_stats ON repair_requests (specialty, city, created_at, status, is_urgent, assigned_at, completed_at, cancelled_at);
@@ -38,13 +29,4 @@ DROP INDEX idx_login_events_created_success;
 DROP INDEX idx_login_events_failures_by_ip
 "#;
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        dialect::run(manager, UP).await
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        dialect::run(manager, DOWN).await
-    }
-}
+crate::ddl_migration!("m20260101_000004_add_covering_indexes");

@@ -104,7 +104,7 @@ const LAST_NAMES: [&str; 10] = [
     "Cissé",
 ];
 /// The tables the generator fills.
-const OPERATIONAL_TABLES: [&str; 6] = [
+pub const OPERATIONAL_TABLES: [&str; 6] = [
     "users",
     "technicians",
     "repair_requests",
@@ -114,6 +114,21 @@ const OPERATIONAL_TABLES: [&str; 6] = [
 ];
 /// The address of the brute-force burst.
 pub const ATTACKER_IP: &str = "203.0.113.66";
+
+/// On PostgreSQL, moves each operational table's id sequence past the ids written
+/// explicitly (by the generator or a fixture), so the platform's next inserts do not collide.
+pub async fn move_sequences_past_ids(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+    if db.get_database_backend() != sea_orm::DatabaseBackend::Postgres {
+        return Ok(());
+    }
+    for table in OPERATIONAL_TABLES {
+        db.execute_unprepared(&format!(
+            "SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST((SELECT MAX(id) FROM {table}), 1))"
+        ))
+        .await?;
+    }
+    Ok(())
+}
 
 /// Whether the operational tables hold any row.
 pub async fn has_data(db: &DatabaseConnection) -> Result<bool, DbErr> {
@@ -550,14 +565,7 @@ pub async fn run(db: &DatabaseConnection, opts: &SeedOptions) -> Result<SeedRepo
     let txn = sink.close().await?;
     let report = filled?;
     writer::recreate_indexes(&txn, &indexes).await?;
-    if backend == sea_orm::DatabaseBackend::Postgres {
-        for table in OPERATIONAL_TABLES {
-            txn.execute_unprepared(&format!(
-                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST((SELECT MAX(id) FROM {table}), 1))"
-            ))
-            .await?;
-        }
-    }
+    move_sequences_past_ids(&txn).await?;
     txn.commit().await?;
     // fresh planner statistics; on SQLite, fold the load's write-ahead log into the file so
     // readers do not look every page up in a log as large as the database

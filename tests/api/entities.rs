@@ -93,3 +93,23 @@ async fn entities_read_the_fixture_rows() {
         app.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn every_migration_goes_down_and_up_again() {
+    use migration::{Migrator, MigratorTrait};
+    use sea_orm::ConnectionTrait;
+    for engine in engines() {
+        let app = TestApp::new(&engine).await;
+        Migrator::down(&app.db, None).await.unwrap();
+        // no table is left behind
+        let gone = app
+            .db
+            .execute_unprepared("SELECT COUNT(*) FROM repair_requests")
+            .await;
+        assert!(gone.is_err());
+        Migrator::up(&app.db, None).await.unwrap();
+        app.load(ROWS).await;
+        assert_eq!(users::Entity::find().all(&app.db).await.unwrap().len(), 8);
+        app.cleanup().await;
+    }
+}

@@ -138,23 +138,9 @@ impl TestApp {
                 .await
                 .unwrap_or_else(|e| panic!("{statement}: {e}"));
         }
-        if matches!(self.engine, Engine::Postgres(_)) {
-            for t in [
-                "users",
-                "technicians",
-                "repair_requests",
-                "payments",
-                "reviews",
-                "login_events",
-            ] {
-                self.db
-                    .execute_unprepared(&format!(
-                        "SELECT setval(pg_get_serial_sequence('{t}', 'id'), GREATEST((SELECT MAX(id) FROM {t}), 1))"
-                    ))
-                    .await
-                    .unwrap();
-            }
-        }
+        teliman_stats::seed::move_sequences_past_ids(&self.db)
+            .await
+            .unwrap();
     }
 
     /// A token for user `id` valid for `hours` (negative: expired).
