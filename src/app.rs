@@ -29,6 +29,8 @@ pub struct App {
     pub demo_token: Option<String>,
     /// The statistics cache.
     pub cache: Arc<StatsCache>,
+    /// Last known viewers, for when the database is unreachable.
+    pub viewers: auth::KnownViewers,
 }
 
 impl std::ops::Deref for AppState {
@@ -56,6 +58,7 @@ impl AppState {
             config,
             demo_token,
             cache,
+            viewers: auth::known_viewers(),
         }))
     }
 }
@@ -122,8 +125,13 @@ async fn execute(
     let header = headers
         .get(header::AUTHORIZATION)
         .map(|v| v.to_str().unwrap_or("invalid"));
-    let auth: Auth =
-        auth::authenticate(&routes.state.db, &routes.state.config.jwt_secret, header).await;
+    let auth: Auth = auth::authenticate(
+        &routes.state.db,
+        &routes.state.config.jwt_secret,
+        &routes.state.viewers,
+        header,
+    )
+    .await;
     let operation = request.operation_name.clone().unwrap_or_else(|| {
         // the one named operation of the document, as clients usually send it
         async_graphql::parser::parse_query(&request.query)

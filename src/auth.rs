@@ -88,8 +88,23 @@ pub fn verify(secret: &Secret, token: &str) -> Option<i64> {
     data.claims.sub.parse().ok()
 }
 
+/// The last role seen for each user. Roles are read from `users` on every request; this is
+/// only used while the database is unreachable, when nobody can change a role anyway, so
+/// cached statistics can still be served to the admins who asked for them before.
+pub type KnownViewers = moka::future::Cache<i64, Viewer>;
+
+/// A cache of last known viewers, bounded in entries.
+pub fn known_viewers() -> KnownViewers {
+    moka::future::Cache::new(10_000)
+}
+
 /// Resolves the `Authorization` header value (if any) to who is asking.
-pub async fn authenticate(db: &DatabaseConnection, secret: &Secret, header: Option<&str>) -> Auth {
+pub async fn authenticate(
+    db: &DatabaseConnection,
+    secret: &Secret,
+    known: &KnownViewers,
+    header: Option<&str>,
+) -> Auth {
     let Some(header) = header else {
         return Auth::Anonymous;
     };
@@ -100,19 +115,26 @@ pub async fn authenticate(db: &DatabaseConnection, secret: &Secret, header: Opti
         return Auth::Invalid;
     };
     match users::Entity::find_by_id(user_id).one(db).await {
-        Ok(Some(user)) => Auth::User(Viewer {
-            id: user.id.into(),
-            email: user.email,
-            full_name: user.full_name,
-            role: user.role,
-        }),
-        Ok(None) => Auth::Invalid,
-        Err(err) => {
-            let err = crate::error::AppError::from(err);
-            match err {
-                crate::error::AppError::Unavailable => Auth::Unavailable,
-                _ => Auth::Invalid,
-            }
+        Ok(Some(user)) => {
+            let viewer = Viewer {
+                id: user.id.into(),
+                email: user.email,
+                full_name: user.full_name,
+                role: user.role,
+            };
+            known.insert(user_id, viewer.clone()).await;
+            Auth::User(viewer)
         }
+        Ok(None) => {
+            known.invalidate(&user_id).await;
+            Auth::Invalid
+        }
+        Err(err) => match crate::error::AppError::from(err) {
+            crate::error::AppError::Unavailable => match known.get(&user_id).await {
+                Some(viewer) => Auth::User(viewer),
+                None => Auth::Unavailable,
+            },
+            _ => Auth::Invalid,
+        },
     }
 }

@@ -257,3 +257,68 @@ async fn metrics_are_exposed_in_prometheus_text() {
     }
     app.cleanup().await;
 }
+
+/// PostgreSQL only: the database is dropped under the server, then comes back.
+#[tokio::test]
+async fn a_database_outage_serves_the_cache_and_service_resumes_by_itself() {
+    let Some(Engine::Postgres(server)) = engines()
+        .into_iter()
+        .find(|e| matches!(e, Engine::Postgres(_)))
+    else {
+        return;
+    };
+    let app = TestApp::new(&Engine::Postgres(server.clone())).await;
+    app.load(ROWS).await;
+    let q = "query($f: StatsFilter) { globalStatistics(filter: $f) { requests { total } meta { cacheHit stale } } }";
+    let cached = json!({ "f": { "asOf": AS_OF } });
+    let uncached = json!({ "f": { "asOf": AS_OF, "city": "Gao" } });
+    app.data(q, cached.clone()).await;
+
+    let admin = teliman_stats::db::connect(&server, std::time::Duration::from_secs(5), 1)
+        .await
+        .unwrap();
+    use sea_orm::ConnectionTrait;
+    admin
+        .execute_unprepared(&format!("DROP DATABASE \"{}\" WITH (FORCE)", app.db_name()))
+        .await
+        .unwrap();
+
+    let token = app.token(1, 1);
+    let (_, body) = app.post(Some(&token), q, cached.clone()).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    assert_eq!(body["data"]["globalStatistics"]["requests"]["total"], 11);
+    assert_eq!(body["data"]["globalStatistics"]["meta"]["cacheHit"], true);
+    let (_, body) = app.post(Some(&token), q, uncached.clone()).await;
+    assert_eq!(codes(&body), vec!["UNAVAILABLE"], "{body}");
+    let (status, _) = app.raw("GET", "/ready", None, String::new()).await;
+    assert_eq!(status, axum::http::StatusCode::SERVICE_UNAVAILABLE);
+
+    // the database comes back (empty, migrated): no restart needed
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE \"{}\"", app.db_name()))
+        .await
+        .unwrap();
+    let back = teliman_stats::db::connect(&app.url(), std::time::Duration::from_secs(5), 1)
+        .await
+        .unwrap();
+    {
+        use migration::MigratorTrait;
+        migration::Migrator::up(&back, None).await.unwrap();
+    }
+    app.load_with(&back, ROWS).await;
+    back.close().await.ok();
+    admin.close().await.ok();
+    let mut ready = axum::http::StatusCode::SERVICE_UNAVAILABLE;
+    for _ in 0..50 {
+        ready = app.raw("GET", "/ready", None, String::new()).await.0;
+        if ready == axum::http::StatusCode::OK {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(ready, axum::http::StatusCode::OK);
+    let (_, body) = app.post(Some(&token), q, uncached).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    assert_eq!(body["data"]["globalStatistics"]["requests"]["total"], 0);
+    app.cleanup().await;
+}

@@ -130,15 +130,35 @@ impl TestApp {
         }
     }
 
+    /// The database's name (PostgreSQL).
+    pub fn db_name(&self) -> &str {
+        &self.name
+    }
+
+    /// The database's URL.
+    pub fn url(&self) -> String {
+        match &self.engine {
+            Engine::Postgres(server) => with_path(server, &self.name),
+            Engine::Sqlite => format!(
+                "sqlite://{}?mode=rwc",
+                self.file.as_ref().unwrap().display()
+            ),
+        }
+    }
+
     /// Runs a SQL script (statements separated by `;` at line ends).
     pub async fn load(&self, script: &str) {
+        self.load_with(&self.db, script).await;
+    }
+
+    /// Runs a SQL script on another connection.
+    pub async fn load_with(&self, db: &DatabaseConnection, script: &str) {
         for statement in script.split(";\n").map(str::trim).filter(|s| !s.is_empty()) {
-            self.db
-                .execute_unprepared(statement)
+            db.execute_unprepared(statement)
                 .await
                 .unwrap_or_else(|e| panic!("{statement}: {e}"));
         }
-        teliman_stats::seed::move_sequences_past_ids(&self.db)
+        teliman_stats::seed::move_sequences_past_ids(db)
             .await
             .unwrap();
     }
