@@ -274,9 +274,7 @@ pub async fn run(db: &DatabaseConnection, opts: &SeedOptions) -> Result<SeedRepo
     let sink = writer::Sink::spawn(txn);
     let filled = async {
         let mut report = SeedReport::default();
-        let mut batch = Batch::new(
-            backend,
-            "users (id, email, full_name, role, city, is_active, created_at, updated_at, last_login)",
+        let mut batch = Batch::new("users (id, email, full_name, role, city, is_active, created_at, updated_at, last_login)",
         );
         for (i, u) in users.iter().enumerate() {
             let id = i + 1;
@@ -311,9 +309,7 @@ pub async fn run(db: &DatabaseConnection, opts: &SeedOptions) -> Result<SeedRepo
         report.users = batch.finish(&sink).await?;
 
         // technicians: one per technician user, created with the account
-        let mut batch = Batch::new(
-            backend,
-            "technicians (id, user_id, specialty, city, is_verified, is_available, hourly_rate, created_at, updated_at)",
+        let mut batch = Batch::new("technicians (id, user_id, specialty, city, is_verified, is_available, hourly_rate, created_at, updated_at)",
         );
         let mut tech_specialty = Vec::with_capacity(techs.len());
         for (t, &u) in techs.iter().enumerate() {
@@ -346,17 +342,11 @@ pub async fn run(db: &DatabaseConnection, opts: &SeedOptions) -> Result<SeedRepo
         let mut times: Vec<DateTime<Utc>> =
             (0..opts.requests).map(|_| clock.sample(&mut rng)).collect();
         times.sort();
-        let mut requests = Batch::new(
-            backend,
-            "repair_requests (id, client_id, technician_id, specialty, city, status, is_urgent, estimated_price, created_at, assigned_at, started_at, completed_at, cancelled_at, updated_at)",
+        let mut requests = Batch::new("repair_requests (id, client_id, technician_id, specialty, city, status, is_urgent, estimated_price, created_at, assigned_at, started_at, completed_at, cancelled_at, updated_at)",
         );
-        let mut payments = Batch::following(
-            backend,
-            "payments (id, request_id, payer_id, technician_id, amount, platform_fee, technician_payout, method, status, created_at, completed_at, updated_at)",
+        let mut payments = Batch::following("payments (id, request_id, payer_id, technician_id, amount, platform_fee, technician_payout, method, status, created_at, completed_at, updated_at)",
         );
-        let mut reviews = Batch::following(
-            backend,
-            "reviews (id, request_id, client_id, technician_id, rating, would_recommend, comment, created_at, updated_at)",
+        let mut reviews = Batch::following("reviews (id, request_id, client_id, technician_id, rating, would_recommend, comment, created_at, updated_at)",
         );
             let users_before =
             |t: DateTime<Utc>, pool: &[usize]| pool.partition_point(|&i| users[i].created <= t);
@@ -521,9 +511,7 @@ pub async fn run(db: &DatabaseConnection, opts: &SeedOptions) -> Result<SeedRepo
         payments.finish(&sink).await?;
         reviews.finish(&sink).await?;
 
-        let mut batch = Batch::new(
-            backend,
-            "login_events (id, user_id, email, ip_address, success, failure_reason, created_at, updated_at)",
+        let mut batch = Batch::new("login_events (id, user_id, email, ip_address, success, failure_reason, created_at, updated_at)",
         );
         for (i, e) in Logins::new(login_seed, &clock, &users, n_logins).enumerate() {
             let user_id = if e.unknown_user {

@@ -18,7 +18,7 @@ pub struct Batch {
 
 impl Batch {
     /// A batch for `table (columns)`.
-    pub fn new(_backend: DatabaseBackend, table_and_columns: &str) -> Self {
+    pub fn new(table_and_columns: &str) -> Self {
         Batch {
             head: format!("INSERT INTO {table_and_columns} VALUES "),
             rows: Vec::with_capacity(ROWS_PER_STATEMENT),
@@ -29,10 +29,10 @@ impl Batch {
 
     /// A batch whose rows reference another batch's rows: it is written only when told
     /// (`flush`), after the rows it references.
-    pub fn following(backend: DatabaseBackend, table_and_columns: &str) -> Self {
+    pub fn following(table_and_columns: &str) -> Self {
         Batch {
             auto_flush: false,
-            ..Batch::new(backend, table_and_columns)
+            ..Batch::new(table_and_columns)
         }
     }
 

@@ -322,7 +322,9 @@ impl StatsCache {
 
     async fn compute(&self, key: &str, window: &Window) -> AppResult<Arc<Entry>> {
         self.counters.computations.fetch_add(1, Ordering::Relaxed);
-        let fingerprint = self.fingerprint_now().await?;
+        // the fingerprint this request's check just read (or one at most an interval old): if
+        // rows change meanwhile, the next check sees a different one and recomputes
+        let fingerprint = self.current_fingerprint().await?;
         let data = global::compute(&self.db, window).await?;
         let entry = Arc::new(Entry {
             data,
