@@ -88,21 +88,39 @@ pub fn verify(secret: &Secret, token: &str) -> Option<i64> {
     data.claims.sub.parse().ok()
 }
 
-/// The last role seen for each user. Roles are read from `users` on every request; this is
-/// only used while the database is unreachable, when nobody can change a role anyway, so
-/// cached statistics can still be served to the admins who asked for them before.
-pub type KnownViewers = moka::future::Cache<i64, Viewer>;
+/// Longest a role read from `users` is trusted without reading it again (API.md: at most
+/// 60 s).
+pub const ROLE_CACHE_SECONDS: u64 = 60;
+
+/// The viewers read from `users`, each with the version of `users` it was read at (the
+/// users part of the statistics cache's fingerprint, checked at most every few seconds)
+/// and when. A cached viewer is used while `users` has not changed since and for at most
+/// [`ROLE_CACHE_SECONDS`]: any write to `users` (a demotion, a deletion) makes the next
+/// request after the fingerprint check read the role again. While the database is
+/// unreachable, when nobody can change a role anyway, the last viewer read is used so cached
+/// statistics can still be served to the admins who asked for them before.
+pub type KnownViewers = moka::future::Cache<i64, KnownViewer>;
+
+/// A viewer as read from `users`.
+#[derive(Clone, Debug)]
+pub struct KnownViewer {
+    viewer: Viewer,
+    users_version: String,
+    read_at: std::time::Instant,
+}
 
 /// A cache of last known viewers, bounded in entries.
 pub fn known_viewers() -> KnownViewers {
     moka::future::Cache::new(10_000)
 }
 
-/// Resolves the `Authorization` header value (if any) to who is asking.
+/// Resolves the `Authorization` header value (if any) to who is asking. `users_version` is
+/// the current version of the `users` table, or an error when the database is unreachable.
 pub async fn authenticate(
     db: &DatabaseConnection,
     secret: &Secret,
     known: &KnownViewers,
+    users_version: impl std::future::Future<Output = Result<String, crate::error::AppError>>,
     header: Option<&str>,
 ) -> Auth {
     let Some(header) = header else {
@@ -114,6 +132,21 @@ pub async fn authenticate(
     let Some(user_id) = verify(secret, token) else {
         return Auth::Invalid;
     };
+    let version = users_version.await;
+    let last = known.get(&user_id).await;
+    if let (Ok(version), Some(last)) = (&version, &last)
+        && *version == last.users_version
+        && last.read_at.elapsed().as_secs() < ROLE_CACHE_SECONDS
+    {
+        return Auth::User(last.viewer.clone());
+    }
+    let Ok(version) = version else {
+        // the database is unreachable
+        return match last {
+            Some(last) => Auth::User(last.viewer),
+            None => Auth::Unavailable,
+        };
+    };
     match users::Entity::find_by_id(user_id).one(db).await {
         Ok(Some(user)) => {
             let viewer = Viewer {
@@ -122,7 +155,12 @@ pub async fn authenticate(
                 full_name: user.full_name,
                 role: user.role,
             };
-            known.insert(user_id, viewer.clone()).await;
+            let entry = KnownViewer {
+                viewer: viewer.clone(),
+                users_version: version,
+                read_at: std::time::Instant::now(),
+            };
+            known.insert(user_id, entry).await;
             Auth::User(viewer)
         }
         Ok(None) => {
@@ -130,8 +168,8 @@ pub async fn authenticate(
             Auth::Invalid
         }
         Err(err) => match crate::error::AppError::from(err) {
-            crate::error::AppError::Unavailable => match known.get(&user_id).await {
-                Some(viewer) => Auth::User(viewer),
+            crate::error::AppError::Unavailable => match last {
+                Some(last) => Auth::User(last.viewer),
                 None => Auth::Unavailable,
             },
             _ => Auth::Invalid,

@@ -139,6 +139,16 @@ pub fn cents_sum(backend: DatabaseBackend, expr: &str) -> String {
     }
 }
 
+/// A column in a condition that the planner must not answer from an index leading with it
+/// (SQLite's unary `+`), so that it picks the covering index of the other conditions; the
+/// column as is on PostgreSQL, whose planner weighs covering indexes itself.
+pub fn unindexed(backend: DatabaseBackend, column: &str) -> String {
+    match backend {
+        DatabaseBackend::Postgres => column.to_string(),
+        _ => format!("+{column}"),
+    }
+}
+
 /// A money column in whole cents (a 64-bit integer on both engines).
 pub fn cents(backend: DatabaseBackend, expr: &str) -> String {
     match backend {

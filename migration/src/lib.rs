@@ -7,6 +7,8 @@ mod m20260101_000001_create_operational_tables;
 mod m20260101_000002_create_statistics_tables;
 mod m20260101_000003_index_updated_at;
 mod m20260101_000004_add_covering_indexes;
+pub mod m20260101_000005_count_table_changes;
+mod m20260101_000006_index_cancellations;
 
 /// The ordered list of migrations the gateway applies at start.
 pub struct Migrator;
@@ -19,6 +21,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20260101_000002_create_statistics_tables::Migration),
             Box::new(m20260101_000003_index_updated_at::Migration),
             Box::new(m20260101_000004_add_covering_indexes::Migration),
+            Box::new(m20260101_000005_count_table_changes::Migration),
+            Box::new(m20260101_000006_index_cancellations::Migration),
         ]
     }
 }

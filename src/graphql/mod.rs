@@ -5,6 +5,7 @@ mod guards;
 mod limits;
 mod mutation;
 mod query;
+pub mod response_cache;
 mod types;
 
 pub use mutation::MutationRoot;
@@ -32,7 +33,8 @@ pub fn build_schema(state: Option<AppState>) -> GatewaySchema {
         .limit_complexity(complexity)
         .extension(limits::Limits {
             max_aliases: aliases,
-        });
+        })
+        .extension(response_cache::TraceFields);
     if let Some(state) = state {
         builder = builder.data(state);
     }

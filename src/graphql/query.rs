@@ -1,6 +1,7 @@
 //! The Query root: one resolver per metric group, thin over `metrics` and `stats`.
 
 use super::guards::{AdminGuard, viewer};
+use super::response_cache::ResponseTrace;
 use super::types::{GlobalStatistics, SecurityStatsObject, StatsFilter, TechnicianStatsObject};
 use crate::app::AppState;
 use crate::auth::Viewer;
@@ -17,6 +18,7 @@ use crate::stats::{Window, cache};
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Object, Result};
 use chrono::{DateTime, Utc};
+use std::sync::Arc;
 
 /// Read access to the platform's statistics.
 #[derive(Default)]
@@ -63,6 +65,9 @@ impl QueryRoot {
             .global(&key, &window)
             .await
             .map_err(AppError::gql)?;
+        if let Some(trace) = ctx.data_opt::<Arc<ResponseTrace>>() {
+            trace.served(&key, &served);
+        }
         Ok(GlobalStatistics::served(served, &window))
     }
 

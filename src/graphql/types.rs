@@ -89,6 +89,7 @@ impl TechnicianStatsObject {
         {
             return Ok(self.stats.top.clone());
         }
+        taint(ctx);
         let state = ctx.data::<AppState>()?;
         gql(technicians::top(&state.db, &self.window, limit as usize, min_reviews.into()).await)
     }
@@ -128,8 +129,16 @@ impl SecurityStatsObject {
         if limit as usize == security::SUSPICIOUS_LIMIT {
             return Ok(self.stats.suspicious.clone());
         }
+        taint(ctx);
         let state = ctx.data::<AppState>()?;
         gql(security::suspicious(&state.db, &self.window, limit as usize).await)
+    }
+}
+
+/// Marks the answer as read outside the statistics cache (not to keep as bytes).
+fn taint(ctx: &Context<'_>) {
+    if let Some(trace) = ctx.data_opt::<std::sync::Arc<super::response_cache::ResponseTrace>>() {
+        trace.taint();
     }
 }
 

@@ -124,20 +124,23 @@ pub async fn top(
     let (p_join, p_slice) = s.request_slice("p");
     let revenue = cents_sum(backend, "p.amount");
     let lim = s.sql.bind(limit as i64);
+    // the completed-requests tie-break is counted for the candidates only (a seek per
+    // technician in its covering index), the revenue for the few rows kept
+    let order = "CAST(q.rating_sum AS DOUBLE PRECISION) / q.n DESC, q.done DESC, q.id ASC";
     s.sql.push(&format!(
-        "SELECT t.id, u.full_name, t.specialty, t.city, pt.n, pt.rating_sum, COALESCE(cr.n, 0), COALESCE(rv.cents, 0) \
-         FROM ({per_tech}) pt \
-         JOIN technicians t ON t.id = pt.technician_id \
-         JOIN users u ON u.id = t.user_id \
-         LEFT JOIN (SELECT r.technician_id, COUNT(*) AS n FROM repair_requests r \
-                    WHERE r.technician_id IS NOT NULL AND {r_state} AND {r_exists} AND {r_period}{r_slice} \
-                    GROUP BY r.technician_id) cr ON cr.technician_id = t.id \
-         LEFT JOIN (SELECT p.technician_id, {revenue} AS cents FROM payments p{p_join} \
-                    WHERE p.technician_id IS NOT NULL AND {p_done} AND {p_exists} AND {p_period}{p_slice} \
-                    GROUP BY p.technician_id) rv ON rv.technician_id = t.id \
-         WHERE {t_exists}{t_slice} AND pt.n >= {min} \
-         ORDER BY CAST(pt.rating_sum AS DOUBLE PRECISION) / pt.n DESC, COALESCE(cr.n, 0) DESC, t.id ASC \
-         LIMIT {lim}"
+        "SELECT q.id, q.full_name, q.specialty, q.city, q.n, q.rating_sum, q.done, \
+           (SELECT {revenue} FROM payments p{p_join} \
+            WHERE p.technician_id = q.id AND {p_done} AND {p_exists} AND {p_period}{p_slice}) \
+         FROM (SELECT t.id, u.full_name, t.specialty, t.city, pt.n, pt.rating_sum, \
+                 (SELECT COUNT(*) FROM repair_requests r \
+                  WHERE r.technician_id = t.id AND {r_state} AND {r_exists} AND {r_period}{r_slice}) AS done \
+               FROM ({per_tech}) pt \
+               JOIN technicians t ON t.id = pt.technician_id \
+               JOIN users u ON u.id = t.user_id \
+               WHERE {t_exists}{t_slice} AND pt.n >= {min} \
+               ORDER BY CAST(pt.rating_sum AS DOUBLE PRECISION) / pt.n DESC, done DESC, t.id ASC \
+               LIMIT {lim}) q \
+         ORDER BY {order}"
     ));
     let rows = s.sql.all(db).await?;
     rows.iter()

@@ -6,7 +6,7 @@
 //! to the list of buckets by range: the same SQL on both engines and exact in any zone.
 
 use super::{Scope, get, money};
-use crate::db::cents_sum;
+use crate::db::{Sql, cents_sum, unindexed};
 use crate::stats::Window;
 use async_graphql::{Enum, SimpleObject};
 use chrono::{DateTime, Datelike, Days, Duration, Months, NaiveDate, TimeZone, Utc};
@@ -124,35 +124,65 @@ pub async fn compute(
     points: u32,
 ) -> Result<Vec<TrendPoint>, DbErr> {
     let bounds = buckets(g, points, window.as_of, window.tz);
-    let mut out: Vec<TrendPoint> = bounds
+    let counts = counts(db, window, &bounds).await?;
+    Ok(bounds
         .iter()
-        .map(|(start, _)| TrendPoint {
-            bucket_start: *start,
-            requests: 0,
-            completed: 0,
-            revenue: money(0),
-            new_users: 0,
-        })
-        .collect();
-    for (idx, [requests, completed, revenue, new_users]) in counts(db, window, &bounds).await? {
-        let Some(point) = out.get_mut(idx) else {
-            continue;
-        };
-        point.requests = requests;
-        point.completed = completed;
-        point.revenue = money(revenue);
-        point.new_users = new_users;
-    }
-    Ok(out)
+        .zip(counts)
+        .map(|((start, _), c)| point(*start, c))
+        .collect())
 }
 
-/// Computes the three default trends.
+/// Computes the three default trends from one set of local-day counts: weeks and months
+/// are whole local days, so each table is read once over the longest range (12 months)
+/// instead of once per trend.
 pub async fn compute_all(db: &impl ConnectionTrait, window: &Window) -> Result<Trends, DbErr> {
+    let (as_of, tz) = (window.as_of, window.tz);
+    let daily = buckets(Granularity::Daily, 7, as_of, tz);
+    let weekly = buckets(Granularity::Weekly, 12, as_of, tz);
+    let monthly = buckets(Granularity::Monthly, 12, as_of, tz);
+    let first = [&daily, &weekly, &monthly]
+        .iter()
+        .map(|b| b[0].0)
+        .min()
+        .expect("three trends");
+    let today = as_of.with_timezone(&tz).date_naive();
+    let days = (today - first.with_timezone(&tz).date_naive()).num_days() + 1;
+    let day_bounds = buckets(Granularity::Daily, days as u32, as_of, tz);
+    let day_counts = counts(db, window, &day_bounds).await?;
+    let roll_up = |bounds: &[(DateTime<Utc>, DateTime<Utc>)]| -> Vec<TrendPoint> {
+        bounds
+            .iter()
+            .map(|(start, end)| {
+                let mut sum = [0i64; 4];
+                for ((day_start, _), c) in day_bounds.iter().zip(&day_counts) {
+                    if day_start >= start && day_start < end {
+                        for (s, v) in sum.iter_mut().zip(c) {
+                            *s += v;
+                        }
+                    }
+                }
+                point(*start, sum)
+            })
+            .collect()
+    };
     Ok(Trends {
-        daily: compute(db, window, Granularity::Daily, 7).await?,
-        weekly: compute(db, window, Granularity::Weekly, 12).await?,
-        monthly: compute(db, window, Granularity::Monthly, 12).await?,
+        daily: roll_up(&daily),
+        weekly: roll_up(&weekly),
+        monthly: roll_up(&monthly),
     })
+}
+
+fn point(
+    bucket_start: DateTime<Utc>,
+    [requests, completed, revenue, new_users]: [i64; 4],
+) -> TrendPoint {
+    TrendPoint {
+        bucket_start,
+        requests,
+        completed,
+        revenue: money(revenue),
+        new_users,
+    }
 }
 
 /// `WITH b(idx, s, e) AS (VALUES ...)` for the bucket bounds.
@@ -169,45 +199,69 @@ fn bucket_cte(s: &mut Scope<'_>, bounds: &[(DateTime<Utc>, DateTime<Utc>)]) -> S
     format!("WITH b(idx, s, e) AS (VALUES {})", rows.join(", "))
 }
 
-/// One statement: per bucket, a range count (or sum) of each table through its index, so
-/// neither engine sorts the joined rows.
+/// Per bucket: requests created, requests completed, completed revenue in cents, users
+/// created. One statement per table, run concurrently; in each, every bucket is a range
+/// count (or sum) over the table's covering index, so no engine sorts rows. Every bucket
+/// ends at or before `as_of`, so "created in the bucket" already means "exists at `as_of`".
 async fn counts(
     db: &impl ConnectionTrait,
     window: &Window,
     bounds: &[(DateTime<Utc>, DateTime<Utc>)],
-) -> Result<Vec<(usize, [i64; 4])>, DbErr> {
+) -> Result<Vec<[i64; 4]>, DbErr> {
     let backend = db.get_database_backend();
-    let mut s = Scope::new(backend, window);
-    let cte = bucket_cte(&mut s, bounds);
-    let r_exists = s.exists("r.created_at");
-    let r_slice = s.slice("r");
-    let done = s.request_completed("r");
-    let c_exists = s.exists("r.created_at");
-    let c_slice = s.slice("r");
-    let p_done = s.payment_completed("p");
-    let p_exists = s.exists("p.created_at");
-    let (p_join, p_slice) = s.request_slice("p");
-    let u_exists = s.exists("u.created_at");
-    let cents = cents_sum(backend, "p.amount");
-    s.sql.push(&format!(
-        "{cte} SELECT b.idx, \
-           (SELECT COUNT(*) FROM repair_requests r WHERE r.created_at >= b.s AND r.created_at < b.e AND {r_exists}{r_slice}), \
-           (SELECT COUNT(*) FROM repair_requests r WHERE r.completed_at >= b.s AND r.completed_at < b.e AND {done} AND {c_exists}{c_slice}), \
-           (SELECT {cents} FROM payments p{p_join} WHERE p.created_at >= b.s AND p.created_at < b.e AND {p_done} AND {p_exists}{p_slice}), \
-           (SELECT COUNT(*) FROM users u WHERE u.created_at >= b.s AND u.created_at < b.e AND {u_exists}) \
-         FROM b ORDER BY b.idx"
-    ));
-    s.sql
-        .all(db)
-        .await?
-        .iter()
-        .map(|row| {
-            Ok((
-                get::<i32>(row, 0)? as usize,
-                [get(row, 1)?, get(row, 2)?, get(row, 3)?, get(row, 4)?],
-            ))
-        })
-        .collect()
+    let per_bucket = |make: &dyn Fn(&mut Scope<'_>) -> String| {
+        let mut s = Scope::new(backend, window);
+        let cte = bucket_cte(&mut s, bounds);
+        let value = make(&mut s);
+        s.sql.push(&format!(
+            "{cte} SELECT b.idx, ({value}) FROM b ORDER BY b.idx"
+        ));
+        s.sql
+    };
+    let requests = per_bucket(&|s| {
+        let slice = s.slice("r");
+        format!(
+            "SELECT COUNT(*) FROM repair_requests r WHERE r.created_at >= b.s AND r.created_at < b.e{slice}"
+        )
+    });
+    let completed = per_bucket(&|s| {
+        // completed_at < b.e <= as_of: completed at as_of when the status says so
+        let exists = s.exists("r.created_at");
+        let slice = s.slice("r");
+        let status = unindexed(backend, "r.status");
+        format!(
+            "SELECT COUNT(*) FROM repair_requests r WHERE r.completed_at >= b.s AND r.completed_at < b.e \
+             AND {status} = 'completed' AND {exists}{slice}"
+        )
+    });
+    let revenue = per_bucket(&|s| {
+        let a = s.sql.instant(window.as_of);
+        let (join, slice) = s.request_slice("p");
+        let status = unindexed(backend, "p.status");
+        let cents = cents_sum(backend, "p.amount");
+        format!(
+            "SELECT {cents} FROM payments p{join} WHERE p.created_at >= b.s AND p.created_at < b.e \
+             AND {status} = 'completed' AND (p.completed_at IS NULL OR p.completed_at < {a}){slice}"
+        )
+    });
+    let users = per_bucket(&|_| {
+        "SELECT COUNT(*) FROM users u WHERE u.created_at >= b.s AND u.created_at < b.e".to_string()
+    });
+    let read = |sql: Sql| async move {
+        let mut out = vec![0i64; bounds.len()];
+        for row in sql.all(db).await? {
+            let idx = get::<i32>(&row, 0)? as usize;
+            if let Some(slot) = out.get_mut(idx) {
+                *slot = get(&row, 1)?;
+            }
+        }
+        Ok::<_, DbErr>(out)
+    };
+    let (requests, completed, revenue, users) =
+        tokio::try_join!(read(requests), read(completed), read(revenue), read(users))?;
+    Ok((0..bounds.len())
+        .map(|i| [requests[i], completed[i], revenue[i], users[i]])
+        .collect())
 }
 
 #[cfg(test)]

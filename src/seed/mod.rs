@@ -270,6 +270,7 @@ pub async fn run(db: &DatabaseConnection, opts: &SeedOptions) -> Result<SeedRepo
     // secondary indexes are rebuilt once, from sorted data, after the load: much faster
     // than updating them row by row in random order
     let indexes = writer::drop_secondary_indexes(&txn, &OPERATIONAL_TABLES).await?;
+    let triggers = writer::drop_change_triggers(&txn, &OPERATIONAL_TABLES).await?;
     // statements are written by a task of their own while the next ones are generated
     let sink = writer::Sink::spawn(txn);
     let filled = async {
@@ -553,6 +554,7 @@ pub async fn run(db: &DatabaseConnection, opts: &SeedOptions) -> Result<SeedRepo
     let txn = sink.close().await?;
     let report = filled?;
     writer::recreate_indexes(&txn, &indexes).await?;
+    writer::recreate_change_triggers(&txn, &OPERATIONAL_TABLES, &triggers).await?;
     move_sequences_past_ids(&txn).await?;
     txn.commit().await?;
     // fresh planner statistics; on SQLite, fold the load's write-ahead log into the file so

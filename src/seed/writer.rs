@@ -165,6 +165,53 @@ pub async fn drop_secondary_indexes(
     Ok(create)
 }
 
+/// Drops the change-counting triggers of `tables` (a bulk load recounts once at the end
+/// instead of counting row by row) and returns the statements that create them again.
+pub async fn drop_change_triggers(
+    db: &impl ConnectionTrait,
+    tables: &[&str],
+) -> Result<Vec<String>, DbErr> {
+    let backend = db.get_database_backend();
+    let mut create = Vec::new();
+    for table in tables {
+        create.extend(
+            migration::m20260101_000005_count_table_changes::create_triggers(backend, table),
+        );
+        let names = match backend {
+            DatabaseBackend::Postgres => vec!["insert", "delete", "update", "truncate"],
+            _ => vec!["insert", "delete", "update"],
+        };
+        for name in names {
+            db.execute_unprepared(&match backend {
+                DatabaseBackend::Postgres => {
+                    format!("DROP TRIGGER IF EXISTS stc_{table}_{name} ON {table}")
+                }
+                _ => format!("DROP TRIGGER IF EXISTS stc_{table}_{name}"),
+            })
+            .await?;
+        }
+    }
+    Ok(create)
+}
+
+/// Recreates the triggers `drop_change_triggers` dropped and recounts the rows of `tables`.
+pub async fn recreate_change_triggers(
+    db: &impl ConnectionTrait,
+    tables: &[&str],
+    statements: &[String],
+) -> Result<(), DbErr> {
+    for statement in statements {
+        db.execute_unprepared(statement).await?;
+    }
+    for table in tables {
+        db.execute_unprepared(&migration::m20260101_000005_count_table_changes::recount(
+            table,
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
 /// Runs the statements `drop_secondary_indexes` returned.
 pub async fn recreate_indexes(
     db: &impl ConnectionTrait,
