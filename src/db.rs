@@ -21,8 +21,11 @@ pub async fn connect(
         .min_connections(0)
         .sqlx_logging(false);
     if url.starts_with("postgres") {
-        // the statistics are short aggregates: JIT compilation costs more than it saves
-        options.map_sqlx_postgres_opts(|o| o.options([("jit", "off")]));
+        // the statistics are short aggregates: JIT compilation costs more than it saves;
+        // pages are in memory or on SSD, where a random read costs about a sequential one,
+        // so the planner should prefer the covering indexes over heap scans
+        options
+            .map_sqlx_postgres_opts(|o| o.options([("jit", "off"), ("random_page_cost", "1.1")]));
     }
     if url.starts_with("sqlite:") {
         options.map_sqlx_sqlite_opts(|o| {

@@ -9,6 +9,7 @@
 //! operation again would give the same bytes. Anything else runs the operation.
 
 use crate::stats::cache::{Served, StatsCache};
+use crate::telemetry::TELEMETRY;
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextResolve, ResolveInfo,
 };
@@ -16,6 +17,7 @@ use async_graphql::{ServerResult, Value};
 use axum::body::Bytes;
 use chrono::{DateTime, Utc};
 use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// What one execution read, to tell whether its answer may be kept.
@@ -77,6 +79,8 @@ pub struct KeptAnswer {
 /// The kept answers, bounded by bytes.
 pub struct ResponseCache {
     answers: moka::future::Cache<u64, Arc<KeptAnswer>>,
+    /// Requests answered with kept bytes.
+    pub hits: AtomicU64,
 }
 
 fn hash(request: &[u8]) -> u64 {
@@ -94,7 +98,10 @@ impl ResponseCache {
                 u32::try_from(a.request.len() + a.body.len() + 256).unwrap_or(u32::MAX)
             })
             .build();
-        ResponseCache { answers }
+        ResponseCache {
+            answers,
+            hits: AtomicU64::new(0),
+        }
     }
 
     /// The kept answer to this exact request body, if executing it now would give the same
@@ -109,6 +116,8 @@ impl ResponseCache {
                 return None;
             }
         }
+        self.hits.fetch_add(1, Ordering::Relaxed);
+        TELEMETRY.cache_event("response", "hit");
         Some(answer)
     }
 

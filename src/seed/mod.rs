@@ -566,7 +566,8 @@ pub async fn run(db: &DatabaseConnection, opts: &SeedOptions) -> Result<SeedRepo
                 .await?;
         }
         _ => {
-            db.execute_unprepared("ANALYZE").await?;
+            // VACUUM also sets the visibility map, so index-only scans skip the heap
+            db.execute_unprepared("VACUUM (ANALYZE)").await?;
         }
     }
     Ok(report)

@@ -322,3 +322,85 @@ async fn a_database_outage_serves_the_cache_and_service_resumes_by_itself() {
     assert_eq!(body["data"]["globalStatistics"]["requests"]["total"], 0);
     app.cleanup().await;
 }
+
+#[tokio::test]
+async fn repeated_operations_get_kept_answers_only_while_they_are_current() {
+    for engine in engines() {
+        let app = TestApp::new(&engine).await;
+        app.load(ROWS).await;
+        let q = "query($f: StatsFilter) { globalStatistics(filter: $f) { requests { total } meta { cacheHit stale computedAt } } }";
+        let v = json!({ "f": { "asOf": AS_OF } });
+        let kept = || app.state.responses.hits.load(Ordering::SeqCst);
+        // computed, then a fresh hit whose answer is kept, then that answer again
+        let first = app.data(q, v.clone()).await;
+        let second = app.data(q, v.clone()).await;
+        assert_eq!(kept(), 0);
+        let third = app.data(q, v.clone()).await;
+        assert_eq!(kept(), 1);
+        assert_eq!(first["globalStatistics"]["meta"]["cacheHit"], false);
+        assert_eq!(second, third);
+        assert_eq!(third["globalStatistics"]["requests"]["total"], 11);
+        assert_eq!(
+            app.state.cache.counters.computations.load(Ordering::SeqCst),
+            1
+        );
+
+        // a client sending the same bytes is refused, not answered
+        let body = json!({ "query": q, "variables": v }).to_string();
+        let (_, refused) = app
+            .raw("POST", "/graphql", Some(&app.token(2, 1)), body.clone())
+            .await;
+        assert_eq!(codes(&refused), vec!["FORBIDDEN"]);
+        let (_, anonymous) = app.raw("POST", "/graphql", None, body).await;
+        assert_eq!(codes(&anonymous), vec!["UNAUTHENTICATED"]);
+        assert_eq!(kept(), 1);
+
+        // one more request in the period: the kept answer is no longer current
+        app.load(NEW_REQUEST).await;
+        let fresh = app.data(q, v.clone()).await;
+        assert_eq!(kept(), 1);
+        assert_eq!(fresh["globalStatistics"]["requests"]["total"], 12);
+        assert_eq!(fresh["globalStatistics"]["meta"]["cacheHit"], false);
+
+        // an operation with another top-level field is never kept
+        let mixed = "query($f: StatsFilter) { globalStatistics(filter: $f) { requests { total } } realTimeStats { openRequests } }";
+        for _ in 0..3 {
+            app.data(mixed, v.clone()).await;
+        }
+        assert_eq!(kept(), 1);
+        // nor one whose nested field read the database (a non-default top list)
+        let nested = "query($f: StatsFilter) { globalStatistics(filter: $f) { technicians { topTechnicians(limit: 2) { technicianId } } } }";
+        for _ in 0..3 {
+            app.data(nested, v.clone()).await;
+        }
+        assert_eq!(kept(), 1);
+        app.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn the_fingerprint_sees_deletes_and_updates_that_leave_the_latest_change_alone() {
+    for engine in engines() {
+        let app = TestApp::new(&engine).await;
+        app.load(ROWS).await;
+        let cache = StatsCache::new(app.db.clone(), settings(chrono::Duration::hours(1)));
+        let before = cache.fingerprint_now().await.unwrap();
+        // the requests part: the 12 rows of the fixture (one created after AS_OF)
+        let requests_part = |fp: &str| fp.split('|').nth(2).unwrap().to_string();
+        assert!(requests_part(&before).starts_with("12:"), "{before}");
+        app.load(NEW_REQUEST).await;
+        let inserted = cache.fingerprint_now().await.unwrap();
+        assert!(requests_part(&inserted).starts_with("13:"), "{inserted}");
+        // an update that keeps updated_at, then the delete of a row that is not the latest
+        app.load("UPDATE repair_requests SET is_urgent = NOT is_urgent WHERE id = 100")
+            .await;
+        let updated = cache.fingerprint_now().await.unwrap();
+        assert_ne!(updated, inserted);
+        app.load("DELETE FROM repair_requests WHERE id = 100").await;
+        let deleted = cache.fingerprint_now().await.unwrap();
+        assert!(requests_part(&deleted).starts_with("12:"), "{deleted}");
+        assert_ne!(deleted, before);
+        assert_ne!(deleted, updated);
+        app.cleanup().await;
+    }
+}

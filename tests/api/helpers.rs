@@ -43,6 +43,7 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     pub engine: Engine,
     pub router: axum::Router,
+    pub state: AppState,
     name: String,
     file: Option<std::path::PathBuf>,
 }
@@ -120,11 +121,13 @@ impl TestApp {
             .await
             .expect("connect to the test database");
         Migrator::up(&db, None).await.expect("migrate");
-        let router = app::router(AppState::new(db.clone(), config));
+        let state = AppState::new(db.clone(), config);
+        let router = app::router(state.clone());
         TestApp {
             db,
             engine: engine.clone(),
             router,
+            state,
             name,
             file,
         }
