@@ -33,9 +33,12 @@ pub async fn connect(
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(5))
                 .foreign_keys(true)
-                // read through the OS page cache without copies, keep hot pages per connection
-                .pragma("mmap_size", "1073741824")
-                .pragma("cache_size", "-32768")
+                // the first 256 MiB of the file read through the OS page cache without
+                // copies, 8 MiB of hot pages per connection: groups run on several
+                // connections at once, and every connection maps and caches on its own, so
+                // larger values multiply the server's resident memory (BENCHMARKS.md)
+                .pragma("mmap_size", "268435456")
+                .pragma("cache_size", "-8192")
                 .pragma("temp_store", "memory")
         });
     }
