@@ -9,6 +9,7 @@ mod m20260101_000003_index_updated_at;
 mod m20260101_000004_add_covering_indexes;
 pub mod m20260101_000005_count_table_changes;
 mod m20260101_000006_index_cancellations;
+mod m20260101_000007_index_reviews_by_time;
 
 /// The ordered list of migrations the gateway applies at start.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20260101_000004_add_covering_indexes::Migration),
             Box::new(m20260101_000005_count_table_changes::Migration),
             Box::new(m20260101_000006_index_cancellations::Migration),
+            Box::new(m20260101_000007_index_reviews_by_time::Migration),
         ]
     }
 }

@@ -2,7 +2,7 @@
 //! technicians by rating over the period.
 
 use super::{Scope, get, mean};
-use crate::db::cents_sum;
+use crate::db::{cents_sum, unindexed};
 use crate::stats::Window;
 use async_graphql::SimpleObject;
 use rust_decimal::Decimal;
@@ -59,8 +59,11 @@ pub struct TechnicianStats {
 
 /// Computes the technicians group with the default top list.
 pub async fn compute(db: &impl ConnectionTrait, window: &Window) -> Result<TechnicianStats, DbErr> {
-    let counts = counts(db, window).await?;
-    let top = top(db, window, TOP_LIMIT, TOP_MIN_REVIEWS).await?;
+    // two independent statements: run at once, on two pooled connections
+    let (counts, top) = tokio::try_join!(
+        counts(db, window),
+        top(db, window, TOP_LIMIT, TOP_MIN_REVIEWS)
+    )?;
     Ok(TechnicianStats { counts, top })
 }
 
@@ -70,9 +73,17 @@ fn reviews_per_technician(s: &mut Scope<'_>) -> String {
     let exists = s.exists("v.created_at");
     let period = s.in_period("v.created_at");
     let (join, slice) = s.request_slice("v");
+    // over all time, one pass over `(technician_id, created_at, rating, ...)` in group
+    // order; over a period, the period's range of `(created_at, technician_id, ...)`
+    // and a small sort: SQLite would otherwise prefer the group order for any period
+    let group = if s.window.start.is_some() {
+        unindexed(s.backend(), "v.technician_id")
+    } else {
+        "v.technician_id".to_string()
+    };
     format!(
         "SELECT v.technician_id, COUNT(*) AS n, SUM(v.rating) AS rating_sum \
-         FROM reviews v{join} WHERE {exists} AND {period}{slice} GROUP BY v.technician_id"
+         FROM reviews v{join} WHERE {exists} AND {period}{slice} GROUP BY {group}"
     )
 }
 
@@ -124,23 +135,28 @@ pub async fn top(
     let (p_join, p_slice) = s.request_slice("p");
     let revenue = cents_sum(backend, "p.amount");
     let lim = s.sql.bind(limit as i64);
-    // the completed-requests tie-break is counted for the candidates only (a seek per
-    // technician in its covering index), the revenue for the few rows kept
-    let order = "CAST(q.rating_sum AS DOUBLE PRECISION) / q.n DESC, q.done DESC, q.id ASC";
+    let cut = s.sql.bind(limit as i64 - 1);
+    // Only candidates whose mean rating reaches the `limit`-th best mean can be in the top
+    // (the mean is the first sort key): the completed-requests tie-break is counted for
+    // those only (a seek per technician in its covering index), the revenue and the name
+    // for the rows kept.
     s.sql.push(&format!(
-        "SELECT q.id, q.full_name, q.specialty, q.city, q.n, q.rating_sum, q.done, \
+        "WITH pt AS MATERIALIZED (SELECT t.id, t.user_id, t.specialty, t.city, x.n, x.rating_sum, \
+                       CAST(x.rating_sum AS DOUBLE PRECISION) / x.n AS mean \
+                     FROM ({per_tech}) x JOIN technicians t ON t.id = x.technician_id \
+                     WHERE {t_exists}{t_slice} AND x.n >= {min}), \
+              cut AS (SELECT mean FROM pt ORDER BY mean DESC LIMIT 1 OFFSET {cut}) \
+         SELECT q.id, u.full_name, q.specialty, q.city, q.n, q.rating_sum, q.done, \
            (SELECT {revenue} FROM payments p{p_join} \
             WHERE p.technician_id = q.id AND {p_done} AND {p_exists} AND {p_period}{p_slice}) \
-         FROM (SELECT t.id, u.full_name, t.specialty, t.city, pt.n, pt.rating_sum, \
+         FROM (SELECT pt.id, pt.user_id, pt.specialty, pt.city, pt.n, pt.rating_sum, pt.mean, \
                  (SELECT COUNT(*) FROM repair_requests r \
-                  WHERE r.technician_id = t.id AND {r_state} AND {r_exists} AND {r_period}{r_slice}) AS done \
-               FROM ({per_tech}) pt \
-               JOIN technicians t ON t.id = pt.technician_id \
-               JOIN users u ON u.id = t.user_id \
-               WHERE {t_exists}{t_slice} AND pt.n >= {min} \
-               ORDER BY CAST(pt.rating_sum AS DOUBLE PRECISION) / pt.n DESC, done DESC, t.id ASC \
+                  WHERE r.technician_id = pt.id AND {r_state} AND {r_exists} AND {r_period}{r_slice}) AS done \
+               FROM pt WHERE pt.mean >= COALESCE((SELECT mean FROM cut), 0) \
+               ORDER BY pt.mean DESC, done DESC, pt.id ASC \
                LIMIT {lim}) q \
-         ORDER BY {order}"
+         JOIN users u ON u.id = q.user_id \
+         ORDER BY q.mean DESC, q.done DESC, q.id ASC"
     ));
     let rows = s.sql.all(db).await?;
     rows.iter()
