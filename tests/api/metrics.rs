@@ -617,3 +617,87 @@ async fn real_time_stats_at_an_instant() {
         app.cleanup().await;
     }
 }
+
+/// Five technicians with one review each: T1, T2, T3 and T5 rated 5, T4 rated 4; completed
+/// requests T1 1, T2 3, T3 2, T4 4, T5 2.
+const TIES: &str = "INSERT INTO users (id, email, full_name, role, city, is_active, created_at, updated_at, last_login) VALUES
+(1, 'admin@example.org', 'Ada Admin', 'admin', 'Bamako', TRUE, '2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00', NULL),
+(2, 'client@example.org', 'Cy Client', 'client', 'Bamako', TRUE, '2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00', NULL),
+(11, 't1@example.org', 'Tech One', 'technician', 'Bamako', TRUE, '2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00', NULL),
+(12, 't2@example.org', 'Tech Two', 'technician', 'Bamako', TRUE, '2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00', NULL),
+(13, 't3@example.org', 'Tech Three', 'technician', 'Bamako', TRUE, '2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00', NULL),
+(14, 't4@example.org', 'Tech Four', 'technician', 'Bamako', TRUE, '2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00', NULL),
+(15, 't5@example.org', 'Tech Five', 'technician', 'Bamako', TRUE, '2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00', NULL);
+INSERT INTO technicians (id, user_id, specialty, city, is_verified, is_available, hourly_rate, created_at, updated_at) VALUES
+(1, 11, 'plumbing', 'Bamako', TRUE, TRUE, NULL, '2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00'),
+(2, 12, 'plumbing', 'Bamako', TRUE, TRUE, NULL, '2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00'),
+(3, 13, 'plumbing', 'Bamako', TRUE, TRUE, NULL, '2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00'),
+(4, 14, 'plumbing', 'Bamako', TRUE, TRUE, NULL, '2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00'),
+(5, 15, 'plumbing', 'Bamako', TRUE, TRUE, NULL, '2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00');
+INSERT INTO repair_requests (id, client_id, technician_id, specialty, city, status, is_urgent, estimated_price, created_at, assigned_at, started_at, completed_at, cancelled_at, updated_at) VALUES
+(1, 2, 1, 'plumbing', 'Bamako', 'completed', FALSE, NULL, '2026-05-01T00:00:00+00:00', '2026-05-01T01:00:00+00:00', NULL, '2026-05-02T00:00:00+00:00', NULL, '2026-05-02T00:00:00+00:00'),
+(2, 2, 2, 'plumbing', 'Bamako', 'completed', FALSE, NULL, '2026-05-01T00:00:00+00:00', '2026-05-01T01:00:00+00:00', NULL, '2026-05-02T00:00:00+00:00', NULL, '2026-05-02T00:00:00+00:00'),
+(3, 2, 2, 'plumbing', 'Bamako', 'completed', FALSE, NULL, '2026-05-01T00:00:00+00:00', '2026-05-01T01:00:00+00:00', NULL, '2026-05-02T00:00:00+00:00', NULL, '2026-05-02T00:00:00+00:00'),
+(4, 2, 2, 'plumbing', 'Bamako', 'completed', FALSE, NULL, '2026-05-01T00:00:00+00:00', '2026-05-01T01:00:00+00:00', NULL, '2026-05-02T00:00:00+00:00', NULL, '2026-05-02T00:00:00+00:00'),
+(5, 2, 3, 'plumbing', 'Bamako', 'completed', FALSE, NULL, '2026-05-01T00:00:00+00:00', '2026-05-01T01:00:00+00:00', NULL, '2026-05-02T00:00:00+00:00', NULL, '2026-05-02T00:00:00+00:00'),
+(6, 2, 3, 'plumbing', 'Bamako', 'completed', FALSE, NULL, '2026-05-01T00:00:00+00:00', '2026-05-01T01:00:00+00:00', NULL, '2026-05-02T00:00:00+00:00', NULL, '2026-05-02T00:00:00+00:00'),
+(7, 2, 4, 'plumbing', 'Bamako', 'completed', FALSE, NULL, '2026-05-01T00:00:00+00:00', '2026-05-01T01:00:00+00:00', NULL, '2026-05-02T00:00:00+00:00', NULL, '2026-05-02T00:00:00+00:00'),
+(8, 2, 4, 'plumbing', 'Bamako', 'completed', FALSE, NULL, '2026-05-01T00:00:00+00:00', '2026-05-01T01:00:00+00:00', NULL, '2026-05-02T00:00:00+00:00', NULL, '2026-05-02T00:00:00+00:00'),
+(9, 2, 4, 'plumbing', 'Bamako', 'completed', FALSE, NULL, '2026-05-01T00:00:00+00:00', '2026-05-01T01:00:00+00:00', NULL, '2026-05-02T00:00:00+00:00', NULL, '2026-05-02T00:00:00+00:00'),
+(10, 2, 4, 'plumbing', 'Bamako', 'completed', FALSE, NULL, '2026-05-01T00:00:00+00:00', '2026-05-01T01:00:00+00:00', NULL, '2026-05-02T00:00:00+00:00', NULL, '2026-05-02T00:00:00+00:00'),
+(11, 2, 5, 'plumbing', 'Bamako', 'completed', FALSE, NULL, '2026-05-01T00:00:00+00:00', '2026-05-01T01:00:00+00:00', NULL, '2026-05-02T00:00:00+00:00', NULL, '2026-05-02T00:00:00+00:00'),
+(12, 2, 5, 'plumbing', 'Bamako', 'completed', FALSE, NULL, '2026-05-01T00:00:00+00:00', '2026-05-01T01:00:00+00:00', NULL, '2026-05-02T00:00:00+00:00', NULL, '2026-05-02T00:00:00+00:00');
+INSERT INTO reviews (id, request_id, client_id, technician_id, rating, would_recommend, comment, created_at, updated_at) VALUES
+(1, 1, 2, 1, 5, TRUE, NULL, '2026-05-03T00:00:00+00:00', '2026-05-03T00:00:00+00:00'),
+(2, 2, 2, 2, 5, TRUE, NULL, '2026-05-03T00:00:00+00:00', '2026-05-03T00:00:00+00:00'),
+(3, 5, 2, 3, 5, TRUE, NULL, '2026-05-03T00:00:00+00:00', '2026-05-03T00:00:00+00:00'),
+(4, 7, 2, 4, 4, TRUE, NULL, '2026-05-03T00:00:00+00:00', '2026-05-03T00:00:00+00:00'),
+(5, 11, 2, 5, 5, TRUE, NULL, '2026-05-03T00:00:00+00:00', '2026-05-03T00:00:00+00:00')";
+
+#[tokio::test]
+async fn top_technicians_break_rating_ties_by_completed_requests_then_id() {
+    for engine in engines() {
+        let app = TestApp::new(&engine).await;
+        app.load(TIES).await;
+        let q = "query($f: StatsFilter) { globalStatistics(filter: $f) { technicians {
+            l1: topTechnicians(limit: 1, minReviews: 1) { technicianId completedRequests }
+            l2: topTechnicians(limit: 2, minReviews: 1) { technicianId completedRequests }
+            l3: topTechnicians(limit: 3, minReviews: 1) { technicianId completedRequests }
+            l4: topTechnicians(limit: 4, minReviews: 1) { technicianId completedRequests }
+            l10: topTechnicians(limit: 10, minReviews: 1) { technicianId avgRating completedRequests } } } }";
+        // all time, and a range with a start (the period's reviews read by time)
+        let filters = [
+            json!({ "asOf": AS_OF }),
+            json!({ "asOf": AS_OF, "from": "2026-04-01T00:00:00Z" }),
+        ];
+        for period in filters {
+            let t = app.data(q, json!({ "f": period })).await["globalStatistics"]["technicians"]
+                .clone();
+            let ids = |list: &Value| -> Vec<(String, i64)> {
+                list.as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|x| {
+                        let id = x["technicianId"].as_str().unwrap().to_string();
+                        (id, x["completedRequests"].as_i64().unwrap())
+                    })
+                    .collect()
+            };
+            // mean 5: T2 (3 completed), T3 (2), T5 (2, after T3 by id), T1 (1); then T4 (mean 4)
+            let order = [("2", 3), ("3", 2), ("5", 2), ("1", 1), ("4", 4)];
+            let expected = |n: usize| -> Vec<(String, i64)> {
+                order[..n]
+                    .iter()
+                    .map(|(i, c)| (i.to_string(), *c))
+                    .collect()
+            };
+            assert_eq!(ids(&t["l1"]), expected(1), "{period}");
+            assert_eq!(ids(&t["l2"]), expected(2), "{period}");
+            assert_eq!(ids(&t["l3"]), expected(3), "{period}");
+            assert_eq!(ids(&t["l4"]), expected(4), "{period}");
+            assert_eq!(ids(&t["l10"]), expected(5), "{period}");
+            assert_eq!(t["l10"][4]["avgRating"], 4.0);
+        }
+        app.cleanup().await;
+    }
+}
