@@ -52,6 +52,9 @@ impl MutationRoot {
             .invalidate(prefix.as_deref())
             .await
             .map_err(AppError::gql)?;
+        // answers kept as bytes could only be served while their entries were current:
+        // the memory goes with the entries
+        state.responses.clear();
         Ok(n as i64)
     }
 }
