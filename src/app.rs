@@ -34,6 +34,8 @@ pub struct App {
     pub viewers: auth::KnownViewers,
     /// Answers kept as bytes for repeated identical operations.
     pub responses: ResponseCache,
+    /// Requests per minute per signed-in user, when limited.
+    pub limiter: Option<(u32, governor::DefaultKeyedRateLimiter<i64>)>,
 }
 
 impl std::ops::Deref for AppState {
@@ -57,6 +59,12 @@ impl AppState {
     fn build(db: DatabaseConnection, config: Config, demo_token: Option<String>) -> Self {
         let cache = StatsCache::new(db.clone(), config.cache.clone());
         let responses = ResponseCache::new(config.cache.l1_max_bytes);
+        let limiter = config.rate_limit_per_minute.map(|n| {
+            (
+                n.get(),
+                governor::RateLimiter::keyed(governor::Quota::per_minute(n)),
+            )
+        });
         AppState(Arc::new(App {
             db,
             config,
@@ -64,6 +72,7 @@ impl AppState {
             cache,
             viewers: auth::known_viewers(),
             responses,
+            limiter,
         }))
     }
 }
@@ -105,6 +114,9 @@ async fn graphql_get(
         return (StatusCode::METHOD_NOT_ALLOWED, "mutations need POST").into_response();
     }
     let auth = authenticate(&routes.state, &headers).await;
+    if let Some(refused) = rate_limited(&routes.state, &auth) {
+        return refused;
+    }
     execute(&routes, auth, request, None).await
 }
 
@@ -114,6 +126,9 @@ async fn graphql_get(
 async fn graphql_post(State(routes): State<Routes>, headers: HeaderMap, body: Bytes) -> Response {
     let started = std::time::Instant::now();
     let auth = authenticate(&routes.state, &headers).await;
+    if let Some(refused) = rate_limited(&routes.state, &auth) {
+        return refused;
+    }
     if matches!(&auth, Auth::User(viewer) if viewer.is_admin())
         && let Some(answer) = routes
             .state
@@ -150,6 +165,31 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Auth {
         header,
     )
     .await
+}
+
+/// With `RATE_LIMIT_PER_MINUTE` set, a signed-in user's request beyond the quota: a 429
+/// with `Retry-After` and a GraphQL error coded RATE_LIMITED. Nothing runs for it.
+fn rate_limited(state: &AppState, auth: &Auth) -> Option<Response> {
+    use governor::clock::{Clock, DefaultClock};
+    let (per_minute, limiter) = state.limiter.as_ref()?;
+    let Auth::User(viewer) = auth else {
+        return None;
+    };
+    let id: i64 = viewer.id.parse().ok()?;
+    let not_until = limiter.check_key(&id).err()?;
+    let wait = not_until.wait_time_from(DefaultClock::default().now());
+    let retry = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
+    let err = crate::error::AppError::RateLimited(*per_minute, retry);
+    TELEMETRY.request("(rate limited)", err.code(), 0.0);
+    let body = serde_json::json!({
+        "errors": [{ "message": err.to_string(), "extensions": { "code": err.code() } }]
+    });
+    let mut response = graphql_json(Bytes::from(body.to_string()));
+    *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+    if let Ok(value) = HeaderValue::from_str(&retry.to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    Some(response)
 }
 
 /// A GraphQL answer's JSON as an HTTP response.

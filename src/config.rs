@@ -33,6 +33,8 @@ pub struct Config {
     pub currency: String,
     /// The statistics cache.
     pub cache: crate::stats::cache::CacheSettings,
+    /// Requests a signed-in user may make per minute; `None`: no limit.
+    pub rate_limit_per_minute: Option<std::num::NonZeroU32>,
 }
 
 /// A string that never shows itself in `Debug` output or logs.
@@ -139,6 +141,9 @@ pub struct Settings {
     /// Least minutes between two stored snapshots of the unfiltered statistics.
     #[arg(long, env = "SNAPSHOT_INTERVAL_MINUTES", default_value_t = 15.0)]
     pub snapshot_interval_minutes: f64,
+    /// Requests per minute per signed-in user (0: no limit).
+    #[arg(long, env = "RATE_LIMIT_PER_MINUTE", default_value_t = 0)]
+    pub rate_limit_per_minute: u32,
 }
 
 impl Settings {
@@ -168,6 +173,12 @@ impl Settings {
         range("GRAPHQL_MAX_ALIASES", self.max_aliases as u64, 1, 100_000)?;
         range("MAX_BODY_BYTES", self.max_body_bytes as u64, 1024, 1 << 30)?;
         range("CACHE_L1_MAX_BYTES", self.cache_l1_max_bytes, 0, 1 << 34)?;
+        range(
+            "RATE_LIMIT_PER_MINUTE",
+            self.rate_limit_per_minute.into(),
+            0,
+            1_000_000,
+        )?;
         // a duration given in `unit` seconds (3600 for hours), as seconds, at most a year
         let seconds = |name: &'static str, value: f64, unit: f64| -> Result<f64, ConfigError> {
             let secs = value * unit;
@@ -222,6 +233,7 @@ impl Settings {
             max_body_bytes: self.max_body_bytes,
             currency: self.currency,
             cache,
+            rate_limit_per_minute: std::num::NonZeroU32::new(self.rate_limit_per_minute),
         })
     }
 }
@@ -254,6 +266,29 @@ mod tests {
         let err = parse_timezone("Mars/Olympus_Mons").unwrap_err();
         assert!(err.to_string().contains("Mars/Olympus_Mons"));
         assert!(parse_timezone("Asia/Kathmandu").is_ok());
+    }
+
+    #[derive(clap::Parser)]
+    struct Cli {
+        #[command(flatten)]
+        settings: Settings,
+    }
+
+    fn config(args: &[&str]) -> Result<Config, ConfigError> {
+        use clap::Parser;
+        let mut all = vec!["teliman-stats"];
+        all.extend_from_slice(args);
+        Cli::try_parse_from(all).unwrap().settings.into_config(true)
+    }
+
+    #[test]
+    fn rate_limit_is_off_by_default_and_bounded() {
+        assert_eq!(config(&[]).unwrap().rate_limit_per_minute, None);
+        let on = config(&["--rate-limit-per-minute", "60"]).unwrap();
+        assert_eq!(on.rate_limit_per_minute.map(|n| n.get()), Some(60));
+        let err = config(&["--rate-limit-per-minute", "2000000"]).unwrap_err();
+        assert!(matches!(err, ConfigError::OutOfRange { .. }), "{err}");
+        assert!(err.to_string().contains("RATE_LIMIT_PER_MINUTE"), "{err}");
     }
 
     #[test]

@@ -271,3 +271,33 @@ async fn health_and_ready() {
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     app.cleanup().await;
 }
+
+#[tokio::test]
+async fn requests_beyond_the_per_user_rate_limit_are_rate_limited() {
+    for engine in engines() {
+        let app = TestApp::with_config(&engine, chrono_tz::UTC, |c| {
+            c.rate_limit_per_minute = std::num::NonZeroU32::new(3);
+        })
+        .await;
+        app.load(ROWS).await;
+        let q = "query($f: StatsFilter) { globalStatistics(filter: $f) { requests { total } } }";
+        let v = json!({ "f": { "asOf": AS_OF } });
+        let admin = app.token(1, 1);
+        // three in the minute are served (the third from the kept answer)...
+        for _ in 0..3 {
+            let (status, body) = app.post(Some(&admin), q, v.clone()).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            assert_eq!(body["data"]["globalStatistics"]["requests"]["total"], 11);
+        }
+        // ...the fourth is refused before anything runs
+        let (status, body) = app.post(Some(&admin), q, v.clone()).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(codes(&body), vec!["RATE_LIMITED"]);
+        assert!(body.get("data").is_none(), "{body}");
+        // the quota is per user: a client still gets its own answer (FORBIDDEN here)
+        let (status, body) = app.post(Some(&app.token(2, 1)), q, v.clone()).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(codes(&body), vec!["FORBIDDEN"]);
+        app.cleanup().await;
+    }
+}

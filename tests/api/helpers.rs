@@ -69,6 +69,7 @@ pub fn test_config(url: &str, timezone: chrono_tz::Tz) -> Config {
             fingerprint_interval: Duration::ZERO,
             snapshot_interval: chrono::Duration::minutes(15),
         },
+        rate_limit_per_minute: None,
     }
 }
 
@@ -98,6 +99,15 @@ impl TestApp {
 
     /// A fresh, migrated database on `engine`, reporting in `timezone`.
     pub async fn with_zone(engine: &Engine, timezone: chrono_tz::Tz) -> TestApp {
+        Self::with_config(engine, timezone, |_| {}).await
+    }
+
+    /// A fresh, migrated database on `engine`, with the test configuration changed by `tweak`.
+    pub async fn with_config(
+        engine: &Engine,
+        timezone: chrono_tz::Tz,
+        tweak: impl FnOnce(&mut Config),
+    ) -> TestApp {
         let name = unique_name();
         let (url, file) = match engine {
             Engine::Sqlite => {
@@ -116,7 +126,8 @@ impl TestApp {
                 (with_path(server, &name), None)
             }
         };
-        let config = test_config(&url, timezone);
+        let mut config = test_config(&url, timezone);
+        tweak(&mut config);
         let db = teliman_stats::db::connect(&url, Duration::from_secs(5), 5)
             .await
             .expect("connect to the test database");
