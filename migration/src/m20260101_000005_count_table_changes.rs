@@ -58,6 +58,22 @@ pub fn create_triggers(backend: DatabaseBackend, table: &str) -> Vec<String> {
     }
 }
 
+/// The statements that drop the triggers of `table` (those that exist).
+pub fn drop_triggers(backend: DatabaseBackend, table: &str) -> Vec<String> {
+    let ops: &[&str] = match backend {
+        DatabaseBackend::Postgres => &["insert", "delete", "update", "truncate"],
+        _ => &["insert", "delete", "update"],
+    };
+    ops.iter()
+        .map(|op| match backend {
+            DatabaseBackend::Postgres => {
+                format!("DROP TRIGGER IF EXISTS stc_{table}_{op} ON {table}")
+            }
+            _ => format!("DROP TRIGGER IF EXISTS stc_{table}_{op}"),
+        })
+        .collect()
+}
+
 /// Sets the stored row count of every watched table from the table itself (after a bulk
 /// load that ran without the triggers) and counts that as a change.
 pub fn recount(table: &str) -> String {
@@ -122,17 +138,10 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
         let backend = db.get_database_backend();
-        let mut script = Vec::new();
-        for table in WATCHED_TABLES {
-            for suffix in ["insert", "delete", "update", "truncate"] {
-                script.push(match backend {
-                    DatabaseBackend::Postgres => {
-                        format!("DROP TRIGGER IF EXISTS stc_{table}_{suffix} ON {table}")
-                    }
-                    _ => format!("DROP TRIGGER IF EXISTS stc_{table}_{suffix}"),
-                });
-            }
-        }
+        let mut script: Vec<String> = WATCHED_TABLES
+            .iter()
+            .flat_map(|table| drop_triggers(backend, table))
+            .collect();
         if backend == DatabaseBackend::Postgres {
             for f in ["inserted", "deleted", "updated", "truncated"] {
                 script.push(format!("DROP FUNCTION statistics_rows_{f}()"));

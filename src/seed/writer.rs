@@ -171,24 +171,13 @@ pub async fn drop_change_triggers(
     db: &impl ConnectionTrait,
     tables: &[&str],
 ) -> Result<Vec<String>, DbErr> {
+    use migration::m20260101_000005_count_table_changes::{create_triggers, drop_triggers};
     let backend = db.get_database_backend();
     let mut create = Vec::new();
     for table in tables {
-        create.extend(
-            migration::m20260101_000005_count_table_changes::create_triggers(backend, table),
-        );
-        let names = match backend {
-            DatabaseBackend::Postgres => vec!["insert", "delete", "update", "truncate"],
-            _ => vec!["insert", "delete", "update"],
-        };
-        for name in names {
-            db.execute_unprepared(&match backend {
-                DatabaseBackend::Postgres => {
-                    format!("DROP TRIGGER IF EXISTS stc_{table}_{name} ON {table}")
-                }
-                _ => format!("DROP TRIGGER IF EXISTS stc_{table}_{name}"),
-            })
-            .await?;
+        create.extend(create_triggers(backend, table));
+        for statement in drop_triggers(backend, table) {
+            db.execute_unprepared(&statement).await?;
         }
     }
     Ok(create)

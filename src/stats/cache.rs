@@ -18,6 +18,7 @@ use crate::stats::{Window, WindowInput};
 use crate::telemetry::TELEMETRY;
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
+use migration::m20260101_000005_count_table_changes::WATCHED_TABLES;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
@@ -414,7 +415,12 @@ impl StatsCache {
     /// per interval); an error when the database is unreachable.
     pub async fn users_version(&self) -> AppResult<String> {
         let fp = self.current_fingerprint().await?;
-        Ok(fp.split('|').next().unwrap_or_default().to_string())
+        // the parts follow WATCHED_TABLES, separated by '|'
+        let users = WATCHED_TABLES
+            .iter()
+            .position(|t| *t == "users")
+            .unwrap_or(0);
+        Ok(fp.split('|').nth(users).unwrap_or_default().to_string())
     }
 
     /// Whether a request for `key` would now be served, as a fresh hit, the computation
@@ -456,9 +462,15 @@ impl StatsCache {
         let backend = self.db.get_database_backend();
         // row count and write count kept by triggers (migration 000005), latest change
         // through the table's index: a handful of index probes, whatever the table sizes
-        let parts: Vec<String> = SOURCE_TABLES
+        let parts: Vec<String> = WATCHED_TABLES
             .iter()
-            .map(|(t, changed)| {
+            .map(|t| {
+                // alerts have no updated_at: their ids only grow
+                let changed = if *t == "statistics_alerts" {
+                    "id"
+                } else {
+                    "updated_at"
+                };
                 format!(
                     "COALESCE((SELECT row_count || ':' || changes FROM statistics_table_changes \
                      WHERE table_name = '{t}'), '?') || ':' || \
@@ -478,14 +490,3 @@ impl StatsCache {
         Ok(fp)
     }
 }
-
-/// The tables the statistics read, with the column that tells their latest change.
-const SOURCE_TABLES: [(&str, &str); 7] = [
-    ("users", "updated_at"),
-    ("technicians", "updated_at"),
-    ("repair_requests", "updated_at"),
-    ("payments", "updated_at"),
-    ("reviews", "updated_at"),
-    ("login_events", "updated_at"),
-    ("statistics_alerts", "id"),
-];
