@@ -2,9 +2,10 @@
 
 use crate::auth::{self, Auth};
 use crate::config::Config;
-use crate::graphql::response_cache::{ResponseCache, ResponseTrace};
-use crate::graphql::{self, GatewaySchema};
-use crate::stats::cache::StatsCache;
+use crate::graphql::{self, GatewaySchema, SchemaData};
+use crate::kept_answers::KeptAnswers;
+use crate::stats::changes::Table;
+use crate::stats::{Engine, Reads};
 use crate::telemetry::TELEMETRY;
 use async_graphql_axum::GraphQLRequest;
 use axum::Router;
@@ -28,12 +29,12 @@ pub struct App {
     pub config: Config,
     /// In demo mode only: the admin token GraphiQL starts with.
     pub demo_token: Option<String>,
-    /// The statistics cache.
-    pub cache: Arc<StatsCache>,
+    /// The statistics engine.
+    pub engine: Arc<Engine>,
     /// Viewers read from `users`, reused while `users` is unchanged (at most 60 s).
     pub viewers: auth::KnownViewers,
     /// Answers kept as bytes for repeated identical operations.
-    pub responses: ResponseCache,
+    pub answers: KeptAnswers,
     /// Requests per minute per signed-in user, when limited.
     pub limiter: Option<(u32, governor::DefaultKeyedRateLimiter<i64>)>,
 }
@@ -57,8 +58,8 @@ impl AppState {
     }
 
     fn build(db: DatabaseConnection, config: Config, demo_token: Option<String>) -> Self {
-        let cache = StatsCache::new(db.clone(), config.cache.clone());
-        let responses = ResponseCache::new(config.cache.l1_max_bytes);
+        let engine = Engine::new(db.clone(), config.cache.clone());
+        let answers = KeptAnswers::new(config.cache.l1_max_bytes);
         let limiter = config.rate_limit_per_minute.map(|n| {
             (
                 n.get(),
@@ -69,9 +70,9 @@ impl AppState {
             db,
             config,
             demo_token,
-            cache,
+            engine,
             viewers: auth::known_viewers(),
-            responses,
+            answers,
             limiter,
         }))
     }
@@ -85,7 +86,10 @@ struct Routes {
 
 /// The router of every HTTP route.
 pub fn router(state: AppState) -> Router {
-    let schema = graphql::build_schema(Some(state.clone()));
+    let schema = graphql::build_schema(Some(SchemaData {
+        engine: state.engine.clone(),
+        config: state.config.clone(),
+    }));
     let limit = state.config.max_body_bytes;
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
@@ -122,7 +126,7 @@ async fn graphql_get(
 
 /// GraphQL over POST: one JSON operation per request (a batch is a 400), a body over the
 /// limit is a 413. An admin's body identical to an earlier one whose answer is still what
-/// executing it would give gets that answer's bytes (see `response_cache`).
+/// executing it would give gets that answer's bytes (see `kept_answers`).
 async fn graphql_post(State(routes): State<Routes>, headers: HeaderMap, body: Bytes) -> Response {
     let started = std::time::Instant::now();
     let auth = authenticate(&routes.state, &headers).await;
@@ -132,8 +136,8 @@ async fn graphql_post(State(routes): State<Routes>, headers: HeaderMap, body: By
     if matches!(&auth, Auth::User(viewer) if viewer.is_admin())
         && let Some(answer) = routes
             .state
-            .responses
-            .lookup(&body, &routes.state.cache)
+            .answers
+            .lookup(&body, &routes.state.engine)
             .await
     {
         TELEMETRY.request(&answer.operation, "ok", started.elapsed().as_secs_f64());
@@ -141,13 +145,13 @@ async fn graphql_post(State(routes): State<Routes>, headers: HeaderMap, body: By
     }
     match serde_json::from_slice::<async_graphql::Request>(&body) {
         Ok(request) => execute(&routes, auth, request, Some(body)).await,
-        Err(err) => (
-            StatusCode::BAD_REQUEST,
-            format!(
+        Err(err) => {
+            let err = crate::error::AppError::bad_input(format!(
                 "the body must be one GraphQL request as a JSON object (batches are not accepted): {err}"
-            ),
-        )
-            .into_response(),
+            ));
+            TELEMETRY.request("(unparsable)", err.code(), started.elapsed().as_secs_f64());
+            error_response(StatusCode::BAD_REQUEST, &err)
+        }
     }
 }
 
@@ -161,7 +165,7 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Auth {
         &state.db,
         &state.config.jwt_secret,
         &state.viewers,
-        state.cache.users_version(),
+        state.engine.table_version(Table::Users),
         header,
     )
     .await
@@ -181,15 +185,21 @@ fn rate_limited(state: &AppState, auth: &Auth) -> Option<Response> {
     let retry = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
     let err = crate::error::AppError::RateLimited(*per_minute, retry);
     TELEMETRY.request("(rate limited)", err.code(), 0.0);
-    let body = serde_json::json!({
-        "errors": [{ "message": err.to_string(), "extensions": { "code": err.code() } }]
-    });
-    let mut response = graphql_json(Bytes::from(body.to_string()));
-    *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+    let mut response = error_response(StatusCode::TOO_MANY_REQUESTS, &err);
     if let Ok(value) = HeaderValue::from_str(&retry.to_string()) {
         response.headers_mut().insert(header::RETRY_AFTER, value);
     }
     Some(response)
+}
+
+/// A GraphQL response holding one error, with its code, under `status`.
+fn error_response(status: StatusCode, err: &crate::error::AppError) -> Response {
+    let body = serde_json::json!({
+        "errors": [{ "message": err.to_string(), "extensions": { "code": err.code() } }]
+    });
+    let mut response = graphql_json(Bytes::from(body.to_string()));
+    *response.status_mut() = status;
+    response
 }
 
 /// A GraphQL answer's JSON as an HTTP response.
@@ -226,10 +236,11 @@ async fn execute(
             .unwrap_or_else(|| "anonymous".to_string())
     });
     let started = std::time::Instant::now();
-    let trace = Arc::new(ResponseTrace::default());
+    let reads = Arc::new(Reads::default());
+    let invalidations = routes.state.engine.invalidations();
     let response = routes
         .schema
-        .execute(request.data(auth).data(trace.clone()))
+        .execute(request.data(auth).data(reads.clone()))
         .await;
     let outcome = response
         .errors
@@ -257,11 +268,11 @@ async fn execute(
         Ok(json) => Bytes::from(json),
         Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     };
-    if let Some(body) = body {
+    if let (Some(body), Some(entries)) = (body, reads.fresh_entries()) {
         routes
             .state
-            .responses
-            .keep(body, json.clone(), &operation, &trace)
+            .answers
+            .keep(body, json.clone(), &operation, entries, invalidations)
             .await;
     }
     graphql_json(json)

@@ -1,8 +1,10 @@
 //! Bearer tokens: HS256 JWTs whose `sub` is `users.id`; the role that counts is read from
-//! `users.role` on every request, so a demoted admin loses access at once.
+//! `users.role`, reused while `users` is unchanged and for at most 60 s, so a demoted admin
+//! loses access within the interval between two checks of the table's version.
 
 use crate::config::Secret;
 use crate::entity::users;
+use crate::stats::changes::TableVersion;
 use chrono::Utc;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use sea_orm::{DatabaseConnection, EntityTrait};
@@ -105,7 +107,7 @@ pub type KnownViewers = moka::future::Cache<i64, KnownViewer>;
 #[derive(Clone, Debug)]
 pub struct KnownViewer {
     viewer: Viewer,
-    users_version: String,
+    users_version: TableVersion,
     read_at: std::time::Instant,
 }
 
@@ -120,7 +122,7 @@ pub async fn authenticate(
     db: &DatabaseConnection,
     secret: &Secret,
     known: &KnownViewers,
-    users_version: impl std::future::Future<Output = Result<String, crate::error::AppError>>,
+    users_version: impl std::future::Future<Output = Result<TableVersion, crate::error::AppError>>,
     header: Option<&str>,
 ) -> Auth {
     let Some(header) = header else {

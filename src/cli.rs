@@ -76,6 +76,10 @@ enum Command {
         /// Runs per measurement (the median is reported).
         #[arg(long, default_value_t = 5)]
         runs: usize,
+        /// Only time reads of the tables' versions, this many milliseconds apart (while the
+        /// change log is folded as a serving gateway does).
+        #[arg(long)]
+        fingerprint_every_ms: Option<u64>,
         #[command(flatten)]
         settings: Settings,
     },
@@ -154,10 +158,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             bind,
             settings,
         } => serve(demo, bind, settings).await,
-        Command::Bench { runs, settings } => {
+        Command::Bench {
+            runs,
+            fingerprint_every_ms,
+            settings,
+        } => {
             let config = settings.into_config(true)?;
             let db = open(&config).await?;
-            let timings = crate::bench::run(&db, config.timezone, runs.clamp(1, 100)).await?;
+            let timings = match fingerprint_every_ms {
+                Some(pause) => {
+                    vec![crate::bench::fingerprint(&db, runs.clamp(1, 100_000), pause).await?]
+                }
+                None => crate::bench::run(&db, config.timezone, runs.clamp(1, 100)).await?,
+            };
             print!("{}", crate::bench::table(&timings));
             Ok(())
         }
@@ -227,24 +240,12 @@ async fn serve(demo: bool, bind: String, settings: Settings) -> anyhow::Result<(
         Some(token) => AppState::demo(db, config, token),
         None => AppState::new(db, config),
     };
-    spawn_cache_purge(state.clone());
+    let upkeep = crate::stats::upkeep::spawn(state.engine.clone(), state.config.timezone);
     axum::serve(listener, app::router(state))
         .with_graceful_shutdown(app::shutdown_signal())
         .await?;
+    for task in upkeep {
+        task.abort();
+    }
     Ok(())
-}
-
-/// Deletes long-expired shared cache rows every ten minutes.
-fn spawn_cache_purge(state: AppState) {
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
-        loop {
-            every.tick().await;
-            match state.cache.purge_expired().await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(rows = n, "purged expired cache entries"),
-                Err(err) => tracing::warn!(error = %err, "cache purge failed"),
-            }
-        }
-    });
 }

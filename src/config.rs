@@ -32,7 +32,7 @@ pub struct Config {
     /// Platform currency code, shown in exports and the dashboard.
     pub currency: String,
     /// The statistics cache.
-    pub cache: crate::stats::cache::CacheSettings,
+    pub cache: crate::stats::CacheSettings,
     /// Requests a signed-in user may make per minute; `None`: no limit.
     pub rate_limit_per_minute: Option<std::num::NonZeroU32>,
 }
@@ -131,6 +131,9 @@ pub struct Settings {
     /// Bytes the in-process cache may hold.
     #[arg(long, env = "CACHE_L1_MAX_BYTES", default_value_t = 10 * 1024 * 1024)]
     pub cache_l1_max_bytes: u64,
+    /// Bytes of entries the shared cache table may hold.
+    #[arg(long, env = "CACHE_L2_MAX_BYTES", default_value_t = 256 * 1024 * 1024)]
+    pub cache_l2_max_bytes: u64,
     /// Least seconds between two checks of the source tables' fingerprint.
     #[arg(
         long,
@@ -138,7 +141,7 @@ pub struct Settings {
         default_value_t = 5.0
     )]
     pub cache_fingerprint_interval_seconds: f64,
-    /// Least minutes between two stored snapshots of the unfiltered statistics.
+    /// Minutes between two stored snapshots of the unfiltered statistics.
     #[arg(long, env = "SNAPSHOT_INTERVAL_MINUTES", default_value_t = 15.0)]
     pub snapshot_interval_minutes: f64,
     /// Requests per minute per signed-in user (0: no limit).
@@ -174,6 +177,12 @@ impl Settings {
         range("MAX_BODY_BYTES", self.max_body_bytes as u64, 1024, 1 << 30)?;
         range("CACHE_L1_MAX_BYTES", self.cache_l1_max_bytes, 0, 1 << 34)?;
         range(
+            "CACHE_L2_MAX_BYTES",
+            self.cache_l2_max_bytes,
+            1 << 16,
+            1 << 40,
+        )?;
+        range(
             "RATE_LIMIT_PER_MINUTE",
             self.rate_limit_per_minute.into(),
             0,
@@ -188,7 +197,7 @@ impl Settings {
                 Err(ConfigError::NotANumber(name))
             }
         };
-        let cache = crate::stats::cache::CacheSettings {
+        let cache = crate::stats::CacheSettings {
             ttl: chrono::Duration::milliseconds(
                 (seconds(
                     "CACHE_STATISTICS_EXPIRATION_HOURS",
@@ -201,6 +210,7 @@ impl Settings {
                     as i64,
             ),
             l1_max_bytes: self.cache_l1_max_bytes,
+            l2_max_bytes: self.cache_l2_max_bytes,
             fingerprint_interval: Duration::from_secs_f64(seconds(
                 "CACHE_FINGERPRINT_INTERVAL_SECONDS",
                 self.cache_fingerprint_interval_seconds,

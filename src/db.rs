@@ -1,11 +1,15 @@
-//! Connecting to the database and the few places where SQLite and PostgreSQL SQL differ.
+//! Connecting to the database, statements with bound values read into row structs, and the
+//! few places where SQLite and PostgreSQL SQL differ.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DbErr,
-    Statement, Value,
+    FromQueryResult, Statement, Value,
 };
 use std::time::Duration;
+
+/// Page cache of each pooled SQLite connection, in KiB.
+pub const SQLITE_CACHE_KIB: u32 = 8192;
 
 /// Opens a pool with the configured timeouts; SQLite files get WAL and a busy timeout.
 pub async fn connect(
@@ -46,7 +50,7 @@ pub async fn connect(
                 // connections at once, and every connection maps and caches on its own, so
                 // larger values multiply the server's resident memory (BENCHMARKS.md)
                 .pragma("mmap_size", "268435456")
-                .pragma("cache_size", "-8192")
+                .pragma("cache_size", format!("-{SQLITE_CACHE_KIB}"))
                 .pragma("temp_store", "memory")
         });
     }
@@ -102,14 +106,18 @@ impl Sql {
         Statement::from_sql_and_values(self.backend, &self.text, self.values.clone())
     }
 
-    /// Runs it and returns every row.
-    pub async fn all(&self, db: &impl ConnectionTrait) -> Result<Vec<sea_orm::QueryResult>, DbErr> {
-        db.query_all_raw(self.statement()).await
+    /// Runs it and reads every row into `R`, by column name.
+    pub async fn rows<R: FromQueryResult>(
+        &self,
+        db: &impl ConnectionTrait,
+    ) -> Result<Vec<R>, DbErr> {
+        R::find_by_statement(self.statement()).all(db).await
     }
 
-    /// Runs it and returns its one row.
-    pub async fn one(&self, db: &impl ConnectionTrait) -> Result<sea_orm::QueryResult, DbErr> {
-        db.query_one_raw(self.statement())
+    /// Runs it (an aggregate) and reads its one row into `R`, by column name.
+    pub async fn row<R: FromQueryResult>(&self, db: &impl ConnectionTrait) -> Result<R, DbErr> {
+        R::find_by_statement(self.statement())
+            .one(db)
             .await?
             .ok_or_else(|| DbErr::RecordNotFound("aggregate returned no row".into()))
     }
@@ -130,6 +138,25 @@ pub fn sqlite_instant(at: DateTime<Utc>) -> String {
         }
         None => text,
     }
+}
+
+/// A timestamp column as RFC 3339 UTC text on both engines, to read with [`parse_instant`]
+/// (SQLite stores that text already; PostgreSQL would otherwise format it in the
+/// session's zone).
+pub fn instant_text(backend: DatabaseBackend, column: &str) -> String {
+    match backend {
+        DatabaseBackend::Postgres => {
+            format!("to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')")
+        }
+        _ => column.to_string(),
+    }
+}
+
+/// Parses a stored instant read through [`instant_text`].
+pub fn parse_instant(text: &str) -> Result<DateTime<Utc>, DbErr> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| DbErr::Type(format!("stored timestamp {text:?} is not RFC 3339: {e}")))
 }
 
 /// Seconds from `earlier` to `later` as a float, for two timestamp columns.

@@ -52,8 +52,10 @@ pub struct Telemetry {
     pub cache: Family<CacheLabels, Counter>,
     /// Computation time per group.
     pub computation: Family<GroupLabels, Histogram>,
-    /// Fingerprint queries run.
+    /// Reads of the watched tables' versions.
     pub fingerprint_checks: Counter,
+    /// Shared cache entries evicted to keep the table under its bound.
+    pub cache_evictions: Counter,
     /// Database errors (unreachable or failing queries).
     pub db_errors: Counter,
     operations: std::sync::Mutex<std::collections::HashSet<String>>,
@@ -79,6 +81,7 @@ pub static TELEMETRY: LazyLock<Telemetry> = LazyLock::new(|| {
         seconds_histogram as fn() -> Histogram,
     );
     let fingerprint_checks = Counter::default();
+    let cache_evictions = Counter::default();
     let db_errors = Counter::default();
     registry.register(
         "graphql_requests",
@@ -105,6 +108,11 @@ pub static TELEMETRY: LazyLock<Telemetry> = LazyLock::new(|| {
         "Checks of the source tables for changes",
         fingerprint_checks.clone(),
     );
+    registry.register(
+        "cache_evictions",
+        "Shared cache entries evicted to stay under CACHE_L2_MAX_BYTES",
+        cache_evictions.clone(),
+    );
     registry.register("database_errors", "Database errors", db_errors.clone());
     Telemetry {
         registry,
@@ -113,6 +121,7 @@ pub static TELEMETRY: LazyLock<Telemetry> = LazyLock::new(|| {
         cache,
         computation,
         fingerprint_checks,
+        cache_evictions,
         db_errors,
         operations: Default::default(),
     }
@@ -160,7 +169,10 @@ impl Telemetry {
         if !well_formed {
             return "other".into();
         }
-        let mut seen = self.operations.lock().unwrap_or_else(|e| e.into_inner());
+        let mut seen = self
+            .operations
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if seen.contains(name) || (seen.len() < MAX_OPERATIONS && seen.insert(name.to_string())) {
             name.to_string()
         } else {

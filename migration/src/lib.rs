@@ -7,9 +7,12 @@ mod m20260101_000001_create_operational_tables;
 mod m20260101_000002_create_statistics_tables;
 mod m20260101_000003_index_updated_at;
 mod m20260101_000004_add_covering_indexes;
-pub mod m20260101_000005_count_table_changes;
+mod m20260101_000005_count_table_changes;
 mod m20260101_000006_index_cancellations;
 mod m20260101_000007_index_reviews_by_time;
+pub mod m20260101_000008_log_table_changes;
+mod m20260101_000009_bound_statistics_cache;
+mod m20260101_000010_add_snapshot_slots;
 
 /// The ordered list of migrations the gateway applies at start.
 pub struct Migrator;
@@ -25,6 +28,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20260101_000005_count_table_changes::Migration),
             Box::new(m20260101_000006_index_cancellations::Migration),
             Box::new(m20260101_000007_index_reviews_by_time::Migration),
+            Box::new(m20260101_000008_log_table_changes::Migration),
+            Box::new(m20260101_000009_bound_statistics_cache::Migration),
+            Box::new(m20260101_000010_add_snapshot_slots::Migration),
         ]
     }
 }

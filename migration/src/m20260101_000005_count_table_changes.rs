@@ -1,13 +1,14 @@
 //! Change counters for the cache's fingerprint: `statistics_table_changes` holds, for each
 //! table the statistics read, its row count and a count of the writes to it, kept by
 //! triggers. Reading them is one small-table read, where `COUNT(*)` over millions of rows
-//! is not (PostgreSQL has no stored row count).
+//! is not (PostgreSQL has no stored row count). Replaced by the change log of 000008 (every
+//! writer updated one shared row here); kept as it ran, for the databases it ran on.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseBackend};
 
-/// The tables whose changes the statistics cache watches.
-pub const WATCHED_TABLES: [&str; 7] = [
+/// The tables whose changes this migration counted.
+const WATCHED_TABLES: [&str; 7] = [
     "users",
     "technicians",
     "repair_requests",
@@ -74,15 +75,6 @@ pub fn drop_triggers(backend: DatabaseBackend, table: &str) -> Vec<String> {
         .collect()
 }
 
-/// Sets the stored row count of every watched table from the table itself (after a bulk
-/// load that ran without the triggers) and counts that as a change.
-pub fn recount(table: &str) -> String {
-    format!(
-        "UPDATE statistics_table_changes SET row_count = (SELECT COUNT(*) FROM {table}), \
-         changes = changes + 1 WHERE table_name = '{table}'"
-    )
-}
-
 const PG_FUNCTIONS: [&str; 4] = [
     "CREATE FUNCTION statistics_rows_inserted() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
        UPDATE statistics_table_changes SET row_count = row_count + (SELECT COUNT(*) FROM new_rows), \
@@ -97,6 +89,19 @@ const PG_FUNCTIONS: [&str; 4] = [
        UPDATE statistics_table_changes SET row_count = 0, changes = changes + 1 \
        WHERE table_name = TG_TABLE_NAME; RETURN NULL; END $$",
 ];
+
+/// The statements that create the PostgreSQL trigger functions.
+pub fn create_functions() -> Vec<String> {
+    PG_FUNCTIONS.iter().map(|f| String::from(*f)).collect()
+}
+
+/// The statements that drop the PostgreSQL trigger functions.
+pub fn drop_functions() -> Vec<String> {
+    ["inserted", "deleted", "updated", "truncated"]
+        .iter()
+        .map(|f| format!("DROP FUNCTION IF EXISTS statistics_rows_{f}()"))
+        .collect()
+}
 
 /// The migration of this file.
 pub struct Migration;
@@ -124,7 +129,7 @@ impl MigrationTrait for Migration {
             ));
         }
         if backend == DatabaseBackend::Postgres {
-            script.extend(PG_FUNCTIONS.iter().map(|f| String::from(*f)));
+            script.extend(create_functions());
         }
         for table in WATCHED_TABLES {
             script.extend(create_triggers(backend, table));
@@ -143,9 +148,7 @@ impl MigrationTrait for Migration {
             .flat_map(|table| drop_triggers(backend, table))
             .collect();
         if backend == DatabaseBackend::Postgres {
-            for f in ["inserted", "deleted", "updated", "truncated"] {
-                script.push(format!("DROP FUNCTION statistics_rows_{f}()"));
-            }
+            script.extend(drop_functions());
         }
         script.push("DROP TABLE statistics_table_changes".to_string());
         for statement in script {

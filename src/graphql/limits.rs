@@ -1,13 +1,17 @@
-//! Query limits: too deep, too complex or too many aliases is TOO_COMPLEX, before any
-//! database work.
+//! Query limits and the codes of the errors the GraphQL layer makes. Too deep, too complex
+//! or too many aliases is TOO_COMPLEX, before any database work. Each error gets its code
+//! where it is made: a document that does not parse or validate, or a field argument that
+//! does not coerce to its type, is BAD_USER_INPUT (every error the resolvers make carries its
+//! own code already).
 
 use crate::error::AppError;
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextValidation,
+    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextResolve,
+    NextValidation, ResolveInfo,
 };
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use async_graphql::{
-    ErrorExtensions, Response, ServerError, ServerResult, ValidationResult, Variables,
+    ErrorExtensions, Response, ServerError, ServerResult, ValidationResult, Value, Variables,
 };
 use std::sync::Arc;
 
@@ -53,28 +57,32 @@ fn count_aliases(set: &SelectionSet, depth: usize) -> usize {
         .sum()
 }
 
-/// Gives every error without a code one: input that does not parse or validate is
-/// BAD_USER_INPUT; anything else from a resolver is INTERNAL, its message replaced.
-fn ensure_code(mut err: ServerError) -> ServerError {
-    let has_code = err
-        .extensions
+fn has_code(err: &ServerError) -> bool {
+    err.extensions
         .as_ref()
-        .is_some_and(|e| e.get("code").is_some());
-    if has_code {
-        return err;
+        .is_some_and(|e| e.get("code").is_some())
+}
+
+/// Codes an error the client's input caused, unless it has a code already.
+fn bad_input(mut err: ServerError) -> ServerError {
+    if !has_code(&err) {
+        let mut ext = err.extensions.take().unwrap_or_default();
+        ext.set("code", AppError::bad_input("").code());
+        err.extensions = Some(ext);
     }
-    let input = err.path.is_empty()
-        || err.message.contains("parse")
-        || err.message.contains("Invalid value")
-        || err.message.contains("must be");
-    let code = if input { "BAD_USER_INPUT" } else { "INTERNAL" };
-    if !input {
-        tracing::error!(message = %err.message, "unclassified resolver error");
+    err
+}
+
+/// A safety net: an error that reached the response without a code was made by nothing
+/// this layer knows; its message is replaced, as for any internal error.
+fn internal_unless_coded(mut err: ServerError) -> ServerError {
+    if !has_code(&err) {
+        tracing::error!(message = %err.message, "uncoded GraphQL error");
         err.message = AppError::Internal.to_string();
+        let mut ext = err.extensions.take().unwrap_or_default();
+        ext.set("code", AppError::Internal.code());
+        err.extensions = Some(ext);
     }
-    let mut ext = err.extensions.take().unwrap_or_default();
-    ext.set("code", code);
-    err.extensions = Some(ext);
     err
 }
 
@@ -82,7 +90,11 @@ fn ensure_code(mut err: ServerError) -> ServerError {
 impl Extension for LimitsExtension {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
         let mut response = next.run(ctx).await;
-        response.errors = response.errors.into_iter().map(ensure_code).collect();
+        response.errors = response
+            .errors
+            .into_iter()
+            .map(internal_unless_coded)
+            .collect();
         response
     }
 
@@ -93,7 +105,7 @@ impl Extension for LimitsExtension {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        let doc = next.run(ctx, query, variables).await?;
+        let doc = next.run(ctx, query, variables).await.map_err(bad_input)?;
         let mut aliases: usize = doc
             .fragments
             .values()
@@ -109,6 +121,18 @@ impl Extension for LimitsExtension {
             )));
         }
         Ok(doc)
+    }
+
+    /// A field's resolver returns coded errors only; an error without a code comes from
+    /// coercing the field's arguments (a variable of the wrong shape, a value out of a
+    /// validator's range) before the resolver ran.
+    async fn resolve(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        info: ResolveInfo<'_>,
+        next: NextResolve<'_>,
+    ) -> ServerResult<Option<Value>> {
+        next.run(ctx, info).await.map_err(bad_input)
     }
 
     async fn validation(
@@ -127,7 +151,7 @@ impl Extension for LimitsExtension {
                     {
                         too_complex(e.message)
                     } else {
-                        e
+                        bad_input(e)
                     }
                 })
                 .collect()

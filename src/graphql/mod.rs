@@ -1,30 +1,42 @@
-//! The GraphQL schema: queries per metric group, guards, limits and error codes. It knows
-//! nothing of HTTP; `app` wires it to routes.
+//! The GraphQL schema: queries per metric group over the statistics engine, guards, limits
+//! and error codes. It knows nothing of HTTP; `app` wires it to routes.
 
 mod guards;
 mod limits;
 mod mutation;
 mod query;
-pub mod response_cache;
+mod selection;
+mod trace;
 mod types;
 
 pub use mutation::MutationRoot;
 pub use query::QueryRoot;
 pub use types::StatsFilter;
 
-use crate::app::AppState;
-use async_graphql::{EmptySubscription, Schema};
+use crate::config::Config;
+use crate::error::{AppError, AppResult};
+use crate::stats::Engine;
+use async_graphql::{Context, EmptySubscription, Schema};
+use std::sync::Arc;
 
 /// The gateway's schema type.
 pub type GatewaySchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
+/// What resolvers reach: the engine (and through it the database) and the configuration.
+pub struct SchemaData {
+    /// The statistics engine.
+    pub engine: Arc<Engine>,
+    /// The validated configuration.
+    pub config: Config,
+}
+
 /// Builds the schema with the configured limits; used by `serve`, the tests and `schema`.
-pub fn build_schema(state: Option<AppState>) -> GatewaySchema {
-    let (depth, complexity, aliases) = match &state {
-        Some(s) => (
-            s.config.max_depth,
-            s.config.max_complexity,
-            s.config.max_aliases,
+pub fn build_schema(data: Option<SchemaData>) -> GatewaySchema {
+    let (depth, complexity, aliases) = match &data {
+        Some(d) => (
+            d.config.max_depth,
+            d.config.max_complexity,
+            d.config.max_aliases,
         ),
         None => (16, 2000, 100),
     };
@@ -34,9 +46,9 @@ pub fn build_schema(state: Option<AppState>) -> GatewaySchema {
         .extension(limits::Limits {
             max_aliases: aliases,
         })
-        .extension(response_cache::TraceFields);
-    if let Some(state) = state {
-        builder = builder.data(state);
+        .extension(trace::TraceFields);
+    if let Some(data) = data {
+        builder = builder.data(data);
     }
     builder.finish()
 }
@@ -44,4 +56,9 @@ pub fn build_schema(state: Option<AppState>) -> GatewaySchema {
 /// The SDL of the schema, as committed in `schema.graphql`.
 pub fn sdl() -> String {
     build_schema(None).sdl()
+}
+
+/// The schema's data; INTERNAL if the schema was built without it.
+pub(crate) fn schema_data<'c>(ctx: &Context<'c>) -> AppResult<&'c SchemaData> {
+    ctx.data_opt::<SchemaData>().ok_or(AppError::Internal)
 }

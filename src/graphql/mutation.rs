@@ -1,10 +1,13 @@
 //! The Mutation root: cache control for admins.
 
 use super::guards::AdminGuard;
-use super::query::{cached_window, state};
-use super::types::{GlobalStatistics, StatsFilter};
+use super::schema_data;
+use super::selection;
+use super::types::{GlobalStatistics, StatsFilter, window};
 use crate::error::AppError;
+use crate::stats::Statistics;
 use async_graphql::{Context, Object, Result};
+use std::sync::Arc;
 
 /// Changes an admin can make.
 #[derive(Default)]
@@ -12,32 +15,32 @@ pub struct MutationRoot;
 
 #[Object]
 impl MutationRoot {
-    /// Recomputes the global statistics of a filter now and replaces the cached entry.
+    /// Recomputes the selected groups of a filter now and replaces their cached entries.
     #[graphql(guard = "AdminGuard")]
     async fn refresh_statistics(
         &self,
         ctx: &Context<'_>,
         filter: Option<StatsFilter>,
     ) -> Result<GlobalStatistics> {
-        let state = state(ctx)?;
-        let (key, window) = cached_window(state, filter)?;
-        let served = state
-            .cache
-            .refresh(&key, &window)
+        let data = schema_data(ctx).map_err(AppError::gql)?;
+        let window = window(ctx, filter).map_err(AppError::gql)?;
+        let groups = selection::global(ctx.field());
+        let stats = Statistics::refreshed(data.engine.clone(), window, groups, None)
             .await
             .map_err(AppError::gql)?;
-        Ok(GlobalStatistics::served(served, &window))
+        Ok(GlobalStatistics(Arc::new(stats)))
     }
 
-    /// Drops cached entries whose key starts with `prefix` (every entry when null);
-    /// returns how many were dropped. Keys start with the group name (`global`).
+    /// Drops cached entries whose key starts with `prefix` (every entry when null); returns
+    /// how many were dropped. Keys start with the group name (`users`, `requests`,
+    /// `financial`, `satisfaction`, `technicians`, `security`, `trends`).
     #[graphql(guard = "AdminGuard")]
     async fn invalidate_statistics_cache(
         &self,
         ctx: &Context<'_>,
         prefix: Option<String>,
     ) -> Result<i64> {
-        let state = state(ctx)?;
+        let data = schema_data(ctx).map_err(AppError::gql)?;
         if prefix
             .as_ref()
             .is_some_and(|p| p.len() > 200 || p.chars().any(char::is_control))
@@ -47,14 +50,11 @@ impl MutationRoot {
             )
             .gql());
         }
-        let n = state
-            .cache
+        let n = data
+            .engine
             .invalidate(prefix.as_deref())
             .await
             .map_err(AppError::gql)?;
-        // answers kept as bytes could only be served while their entries were current:
-        // the memory goes with the entries
-        state.responses.clear();
         Ok(n as i64)
     }
 }

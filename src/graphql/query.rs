@@ -1,74 +1,70 @@
-//! The Query root: one resolver per metric group, thin over `metrics` and `stats`.
+//! The Query root: one resolver per metric group, each a read through the engine.
 
 use super::guards::{AdminGuard, viewer};
-use super::response_cache::ResponseTrace;
-use super::types::{GlobalStatistics, SecurityStatsObject, StatsFilter, TechnicianStatsObject};
-use crate::app::AppState;
+use super::schema_data;
+use super::selection;
+use super::types::{
+    AdvancedMetrics, GlobalStatistics, OverviewStats, SecurityStats, StatsFilter, TechnicianStats,
+    window,
+};
 use crate::auth::Viewer;
-use crate::error::{AppError, gql};
+use crate::error::{AppError, AppResult};
+use crate::metrics::financial::FinancialStats;
+use crate::metrics::realtime::RealTimeStats;
+use crate::metrics::requests::RequestStats;
+use crate::metrics::satisfaction::SatisfactionStats;
 use crate::metrics::trends::{Granularity, MAX_POINTS, TrendPoint};
-use crate::metrics::{
-    self, advanced::AdvancedMetrics, financial::FinancialStats, overview::OverviewStats,
-};
-use crate::metrics::{
-    realtime::RealTimeStats, requests::RequestStats, satisfaction::SatisfactionStats,
-};
 use crate::stats::snapshots::{self, Snapshot};
-use crate::stats::{Window, cache};
+use crate::stats::{Group, Reads, Statistics};
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Object, Result};
 use chrono::{DateTime, Utc};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 /// Read access to the platform's statistics.
 #[derive(Default)]
 pub struct QueryRoot;
 
-pub(super) fn state<'c>(ctx: &Context<'c>) -> Result<&'c AppState> {
-    ctx.data::<AppState>()
-}
-
-/// The cache key and the validated window of a filter.
-pub(super) fn cached_window(
-    state: &AppState,
+/// Reads `groups` under the filter's window through the engine, recording them for the
+/// request.
+pub(super) async fn statistics(
+    ctx: &Context<'_>,
     filter: Option<StatsFilter>,
-) -> Result<(String, Window)> {
-    let input = filter.unwrap_or_default().input();
-    let key = cache::key(&input, state.config.timezone);
-    let window =
-        Window::from_input(input, Utc::now(), state.config.timezone).map_err(AppError::gql)?;
-    Ok((key, window))
+    groups: BTreeSet<Group>,
+) -> AppResult<Arc<Statistics>> {
+    let data = schema_data(ctx)?;
+    let window = window(ctx, filter)?;
+    let reads = ctx.data_opt::<Arc<Reads>>().cloned();
+    Ok(Arc::new(
+        Statistics::fetch(data.engine.clone(), window, groups, reads).await?,
+    ))
 }
 
-fn window<'c>(ctx: &Context<'c>, filter: Option<StatsFilter>) -> Result<(&'c AppState, Window)> {
-    let state = state(ctx)?;
-    let window = filter
-        .unwrap_or_default()
-        .window(state)
-        .map_err(AppError::gql)?;
-    Ok((state, window))
+/// The statistics a group field needs for its own selection.
+async fn group(ctx: &Context<'_>, filter: Option<StatsFilter>) -> Result<Arc<Statistics>> {
+    let mut groups = BTreeSet::new();
+    let field = ctx.field();
+    selection::group_fields(field.name(), field, &mut groups);
+    statistics(ctx, filter, groups).await.map_err(AppError::gql)
+}
+
+fn gql<T>(result: AppResult<T>) -> Result<T> {
+    result.map_err(AppError::gql)
 }
 
 #[Object]
 impl QueryRoot {
-    /// Every statistic under one filter, with how it was computed; served from the cache.
+    /// Every statistic under one filter, with how it was computed; each group selected is
+    /// read through the engine (cached per group), concurrently.
     #[graphql(guard = "AdminGuard")]
     async fn global_statistics(
         &self,
         ctx: &Context<'_>,
         filter: Option<StatsFilter>,
     ) -> Result<GlobalStatistics> {
-        let state = state(ctx)?;
-        let (key, window) = cached_window(state, filter)?;
-        let served = state
-            .cache
-            .global(&key, &window)
-            .await
-            .map_err(AppError::gql)?;
-        if let Some(trace) = ctx.data_opt::<Arc<ResponseTrace>>() {
-            trace.served(&key, &served);
-        }
-        Ok(GlobalStatistics::served(served, &window))
+        let groups = selection::global(ctx.field());
+        gql(statistics(ctx, filter, groups).await.map(GlobalStatistics))
     }
 
     /// Headline figures.
@@ -78,8 +74,7 @@ impl QueryRoot {
         ctx: &Context<'_>,
         filter: Option<StatsFilter>,
     ) -> Result<OverviewStats> {
-        let (state, window) = window(ctx, filter)?;
-        gql(metrics::overview::compute(&state.db, &window).await)
+        Ok(OverviewStats(group(ctx, filter).await?))
     }
 
     /// Requests in the period, by state, with breakdowns by specialty and city.
@@ -89,8 +84,7 @@ impl QueryRoot {
         ctx: &Context<'_>,
         filter: Option<StatsFilter>,
     ) -> Result<RequestStats> {
-        let (state, window) = window(ctx, filter)?;
-        gql(metrics::requests::compute(&state.db, &window).await)
+        gql(group(ctx, filter).await?.requests().await)
     }
 
     /// Payments in the period, exact to the cent.
@@ -100,8 +94,7 @@ impl QueryRoot {
         ctx: &Context<'_>,
         filter: Option<StatsFilter>,
     ) -> Result<FinancialStats> {
-        let (state, window) = window(ctx, filter)?;
-        gql(metrics::financial::compute(&state.db, &window).await)
+        gql(group(ctx, filter).await?.financial().await)
     }
 
     /// Reviews in the period.
@@ -111,8 +104,7 @@ impl QueryRoot {
         ctx: &Context<'_>,
         filter: Option<StatsFilter>,
     ) -> Result<SatisfactionStats> {
-        let (state, window) = window(ctx, filter)?;
-        gql(metrics::satisfaction::compute(&state.db, &window).await)
+        gql(group(ctx, filter).await?.satisfaction().await)
     }
 
     /// Technicians that exist at `asOf`.
@@ -121,12 +113,8 @@ impl QueryRoot {
         &self,
         ctx: &Context<'_>,
         filter: Option<StatsFilter>,
-    ) -> Result<TechnicianStatsObject> {
-        let (state, window) = window(ctx, filter)?;
-        let stats = metrics::technicians::compute(&state.db, &window)
-            .await
-            .map_err(|e| AppError::from(e).gql())?;
-        Ok(TechnicianStatsObject { stats, window })
+    ) -> Result<TechnicianStats> {
+        Ok(TechnicianStats(group(ctx, filter).await?))
     }
 
     /// Login events in the period.
@@ -135,12 +123,8 @@ impl QueryRoot {
         &self,
         ctx: &Context<'_>,
         filter: Option<StatsFilter>,
-    ) -> Result<SecurityStatsObject> {
-        let (state, window) = window(ctx, filter)?;
-        let stats = metrics::security::compute(&state.db, &window)
-            .await
-            .map_err(|e| AppError::from(e).gql())?;
-        Ok(SecurityStatsObject { stats, window })
+    ) -> Result<SecurityStats> {
+        Ok(SecurityStats(group(ctx, filter).await?))
     }
 
     /// Conversion, retention and churn.
@@ -150,8 +134,7 @@ impl QueryRoot {
         ctx: &Context<'_>,
         filter: Option<StatsFilter>,
     ) -> Result<AdvancedMetrics> {
-        let (state, window) = window(ctx, filter)?;
-        gql(metrics::advanced::compute(&state.db, &window).await)
+        Ok(AdvancedMetrics(group(ctx, filter).await?))
     }
 
     /// One calendar trend ending with the bucket of `asOf` (the period is ignored).
@@ -170,8 +153,8 @@ impl QueryRoot {
             ))
             .gql());
         }
-        let (state, window) = window(ctx, filter)?;
-        gql(metrics::trends::compute(&state.db, &window, granularity, points as u32).await)
+        let stats = statistics(ctx, filter, BTreeSet::new()).await;
+        gql(gql(stats)?.trend(granularity, points as u32).await)
     }
 
     /// Live figures for the 24 hours before `asOf` (default now); never cached.
@@ -181,7 +164,7 @@ impl QueryRoot {
         ctx: &Context<'_>,
         as_of: Option<DateTime<Utc>>,
     ) -> Result<RealTimeStats> {
-        let state = state(ctx)?;
+        let data = gql(schema_data(ctx))?;
         let now = Utc::now();
         let as_of = match as_of {
             Some(t) if t > now => {
@@ -190,7 +173,7 @@ impl QueryRoot {
             Some(t) => t,
             None => now,
         };
-        gql(metrics::realtime::compute(&state.db, as_of).await)
+        gql(data.engine.realtime(as_of).await)
     }
 
     /// Stored snapshots of the unfiltered global statistics computed in `[from, to)`,
@@ -204,7 +187,7 @@ impl QueryRoot {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Connection<String, Snapshot>> {
-        let state = state(ctx)?;
+        let data = gql(schema_data(ctx))?;
         let first = first.unwrap_or(20);
         if !(1..=100).contains(&first) {
             return Err(AppError::bad_input(format!(
@@ -224,7 +207,8 @@ impl QueryRoot {
                 })?),
                 None => None,
             };
-        let (rows, more) = gql(snapshots::page(&state.db, from, to, first as u64, after_id).await)?;
+        let page = snapshots::page(data.engine.db(), from, to, first as u64, after_id).await;
+        let (rows, more) = page.map_err(|e| AppError::from(e).gql())?;
         let mut connection = Connection::new(after.is_some(), more);
         connection
             .edges

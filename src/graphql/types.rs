@@ -1,17 +1,22 @@
-//! GraphQL input and output types that wrap the metric results.
+//! GraphQL input and output types. The statistics objects are views over `Statistics`: each
+//! field reads its group's entry through the engine (already read for the whole selection
+//! when the object was made).
 
-use crate::app::AppState;
-use crate::error::{AppError, gql};
-use crate::metrics::security::{self, SecurityStats, SuspiciousIp};
-use crate::metrics::technicians::{self, TechnicianStats, TopTechnician};
+use super::schema_data;
+use crate::error::{AppError, AppResult};
+use crate::metrics::advanced;
+use crate::metrics::security::SuspiciousIp;
+use crate::metrics::technicians::TopTechnician;
 use crate::metrics::{
-    advanced::AdvancedMetrics, financial::FinancialStats, overview::OverviewStats,
+    financial::FinancialStats, requests::RequestStats, satisfaction::SatisfactionStats,
+    trends::Trends,
 };
-use crate::metrics::{requests::RequestStats, satisfaction::SatisfactionStats, trends::Trends};
-use crate::stats::cache::Served;
-use crate::stats::{Period, Window, WindowInput};
-use async_graphql::{ComplexObject, Context, InputObject, Object, Result, SimpleObject};
+use crate::stats::Statistics;
+use crate::window::{Period, Window, WindowInput};
+use async_graphql::{Context, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use std::sync::Arc;
 
 /// Which rows a statistic reads: a period (or a custom `from`/`to`), an instant in the past
 /// to read at, and optional city and specialty slices.
@@ -44,108 +49,216 @@ impl StatsFilter {
             specialty: self.specialty,
         }
     }
+}
 
-    /// Validates the filter into a window, against the server clock and the configured zone.
-    pub fn window(self, state: &AppState) -> Result<Window, AppError> {
-        Window::from_input(self.input(), Utc::now(), state.config.timezone)
+/// Validates an optional filter into a window, against the server clock and the zone.
+pub fn window(ctx: &Context<'_>, filter: Option<StatsFilter>) -> AppResult<Window> {
+    let data = schema_data(ctx)?;
+    Window::from_input(
+        filter.unwrap_or_default().input(),
+        Utc::now(),
+        data.config.timezone,
+    )
+}
+
+fn gql<T>(result: AppResult<T>) -> Result<T> {
+    result.map_err(AppError::gql)
+}
+
+/// Every statistic at once, under one filter.
+pub struct GlobalStatistics(pub(crate) Arc<Statistics>);
+
+/// Every statistic at once, under one filter.
+#[Object]
+impl GlobalStatistics {
+    /// Headline figures.
+    async fn overview(&self) -> OverviewStats {
+        OverviewStats(self.0.clone())
+    }
+    /// Requests in the period.
+    async fn requests(&self) -> Result<RequestStats> {
+        gql(self.0.requests().await)
+    }
+    /// Payments in the period.
+    async fn financial(&self) -> Result<FinancialStats> {
+        gql(self.0.financial().await)
+    }
+    /// Reviews in the period.
+    async fn satisfaction(&self) -> Result<SatisfactionStats> {
+        gql(self.0.satisfaction().await)
+    }
+    /// Conversion, retention, churn.
+    async fn advanced(&self) -> AdvancedMetrics {
+        AdvancedMetrics(self.0.clone())
+    }
+    /// Daily, weekly and monthly trends.
+    async fn trends(&self) -> Result<Trends> {
+        gql(self.0.trends().await)
+    }
+    /// How the figures were computed: the oldest entry served, stale if any was, a cache hit
+    /// only if none was computed.
+    async fn meta(&self) -> StatsMeta {
+        StatsMeta::of(&self.0)
+    }
+    /// Technicians that exist at `asOf`.
+    async fn technicians(&self) -> TechnicianStats {
+        TechnicianStats(self.0.clone())
+    }
+    /// Login events in the period.
+    async fn security(&self) -> SecurityStats {
+        SecurityStats(self.0.clone())
+    }
+}
+
+/// The headline figures, each from its group's entry.
+pub struct OverviewStats(pub(crate) Arc<Statistics>);
+
+/// The headline figures.
+#[Object]
+impl OverviewStats {
+    /// Users that exist at `asOf` (not period-bound).
+    async fn total_users(&self) -> Result<i64> {
+        gql(self.0.users().await.map(|u| u.total))
+    }
+    /// Users with a login in the 30 days before `asOf`.
+    #[graphql(name = "activeUsers30d")]
+    async fn active_users_30d(&self) -> Result<i64> {
+        gql(self.0.users().await.map(|u| u.active_30d))
+    }
+    /// Users created in the 30 days before `asOf`.
+    #[graphql(name = "newUsers30d")]
+    async fn new_users_30d(&self) -> Result<i64> {
+        gql(self.0.users().await.map(|u| u.new_30d))
+    }
+    /// Requests in the period.
+    async fn total_requests(&self) -> Result<i64> {
+        gql(self.0.requests().await.map(|r| r.total))
+    }
+    /// Sum of completed payments in the period.
+    async fn total_revenue(&self) -> Result<Decimal> {
+        gql(self.0.financial().await.map(|f| f.total_revenue))
+    }
+    /// Mean rating of reviews in the period.
+    async fn avg_rating(&self) -> Result<f64> {
+        gql(self.0.satisfaction().await.map(|s| s.avg_rating))
+    }
+}
+
+/// Conversion, retention and churn, from the users and requests entries.
+pub struct AdvancedMetrics(pub(crate) Arc<Statistics>);
+
+/// Rates over users and requests.
+#[Object]
+impl AdvancedMetrics {
+    /// Requests completed / requests in the period * 100.
+    async fn conversion_rate(&self) -> Result<f64> {
+        gql(self
+            .0
+            .requests()
+            .await
+            .map(|r| advanced::conversion_rate(&r)))
+    }
+    /// activeUsers30d / totalUsers * 100.
+    async fn retention_rate(&self) -> Result<f64> {
+        gql(self.0.users().await.map(advanced::retention_rate))
+    }
+    /// 100 - retentionRate (0 when there are no users).
+    async fn churn_rate(&self) -> Result<f64> {
+        gql(self.0.users().await.map(advanced::churn_rate))
     }
 }
 
 /// Technicians that exist at `asOf`.
-pub struct TechnicianStatsObject {
-    pub(crate) stats: TechnicianStats,
-    pub(crate) window: Window,
-}
+pub struct TechnicianStats(pub(crate) Arc<Statistics>);
 
 /// Technicians that exist at `asOf`, with their ratings in the period.
-#[Object(name = "TechnicianStats")]
-impl TechnicianStatsObject {
+#[Object]
+impl TechnicianStats {
     /// Technicians that exist at `asOf`.
-    async fn total(&self) -> i64 {
-        self.stats.counts.total
+    async fn total(&self) -> Result<i64> {
+        gql(self.0.technicians().await.map(|t| t.counts.total))
     }
     /// Of those, verified.
-    async fn verified(&self) -> i64 {
-        self.stats.counts.verified
+    async fn verified(&self) -> Result<i64> {
+        gql(self.0.technicians().await.map(|t| t.counts.verified))
     }
     /// Of those, available.
-    async fn available(&self) -> i64 {
-        self.stats.counts.available
+    async fn available(&self) -> Result<i64> {
+        gql(self.0.technicians().await.map(|t| t.counts.available))
     }
     /// Mean, over technicians with a review in the period, of their mean rating.
-    async fn avg_rating(&self) -> f64 {
-        self.stats.counts.avg_rating
+    async fn avg_rating(&self) -> Result<f64> {
+        gql(self.0.technicians().await.map(|t| t.counts.avg_rating))
     }
     /// Technicians with at least `minReviews` reviews in the period, by mean rating desc,
     /// then completed requests desc, then id.
     async fn top_technicians(
         &self,
-        ctx: &Context<'_>,
         #[graphql(default = 5, validator(minimum = 1, maximum = 100))] limit: i32,
         #[graphql(default = 3, validator(minimum = 1, maximum = 1000000))] min_reviews: i32,
     ) -> Result<Vec<TopTechnician>> {
-        if limit as usize == technicians::TOP_LIMIT
-            && i64::from(min_reviews) == technicians::TOP_MIN_REVIEWS
-        {
-            return Ok(self.stats.top.clone());
-        }
-        taint(ctx);
-        let state = ctx.data::<AppState>()?;
-        gql(technicians::top(&state.db, &self.window, limit as usize, min_reviews.into()).await)
+        gql(self
+            .0
+            .top_technicians(limit as u32, min_reviews as u32)
+            .await)
     }
 }
 
 /// Login events in the period.
-pub struct SecurityStatsObject {
-    pub(crate) stats: SecurityStats,
-    pub(crate) window: Window,
-}
+pub struct SecurityStats(pub(crate) Arc<Statistics>);
 
 /// Login events in the period and the addresses behind many failures.
-#[Object(name = "SecurityStats")]
-impl SecurityStatsObject {
+#[Object]
+impl SecurityStats {
     /// Login events in the period.
-    async fn total_logins(&self) -> i64 {
-        self.stats.counts.total_logins
+    async fn total_logins(&self) -> Result<i64> {
+        gql(self.0.security().await.map(|s| s.counts.total_logins))
     }
     /// Failed ones.
-    async fn failed_logins(&self) -> i64 {
-        self.stats.counts.failed_logins
+    async fn failed_logins(&self) -> Result<i64> {
+        gql(self.0.security().await.map(|s| s.counts.failed_logins))
     }
     /// successful / total * 100.
-    async fn login_success_rate(&self) -> f64 {
-        self.stats.counts.login_success_rate
+    async fn login_success_rate(&self) -> Result<f64> {
+        gql(self.0.security().await.map(|s| s.counts.login_success_rate))
     }
     /// Security alerts triggered in the period.
-    async fn security_alerts(&self) -> i64 {
-        self.stats.counts.security_alerts
+    async fn security_alerts(&self) -> Result<i64> {
+        gql(self.0.security().await.map(|s| s.counts.security_alerts))
     }
     /// Addresses with at least 5 failures in the period, most failures first.
     async fn suspicious_ips(
         &self,
-        ctx: &Context<'_>,
         #[graphql(default = 10, validator(minimum = 1, maximum = 100))] limit: i32,
     ) -> Result<Vec<SuspiciousIp>> {
-        if limit as usize == security::SUSPICIOUS_LIMIT {
-            return Ok(self.stats.suspicious.clone());
-        }
-        taint(ctx);
-        let state = ctx.data::<AppState>()?;
-        gql(security::suspicious(&state.db, &self.window, limit as usize).await)
+        gql(self.0.suspicious_ips(limit as u32).await)
     }
 }
 
-/// Marks the answer as read outside the statistics cache (not to keep as bytes).
-fn taint(ctx: &Context<'_>) {
-    if let Some(trace) = ctx.data_opt::<std::sync::Arc<super::response_cache::ResponseTrace>>() {
-        trace.taint();
-    }
+/// One engine entry an answer was made from.
+#[derive(Clone, Debug, SimpleObject)]
+pub struct StatsEntry {
+    /// Its cache key (it starts with the group name).
+    pub key: String,
+    /// The group and its arguments (`requests`, `technicians.top(10,3)`).
+    pub group: String,
+    /// The instant its figures describe.
+    pub as_of: DateTime<Utc>,
+    /// When it was computed.
+    pub computed_at: DateTime<Utc>,
+    /// Milliseconds its computation took.
+    pub calculation_ms: i64,
+    /// This request did not compute it.
+    pub cache_hit: bool,
+    /// It is past its time to live.
+    pub stale: bool,
 }
 
 /// When and how the figures were computed.
 #[derive(Clone, Debug, SimpleObject)]
 pub struct StatsMeta {
-    /// The instant the data was read at.
+    /// The instant the data was read at (with no `asOf` in the filter: the instant of the
+    /// oldest entry served).
     pub as_of: DateTime<Utc>,
     /// Period start (null: no start).
     pub from: Option<DateTime<Utc>>,
@@ -157,87 +270,48 @@ pub struct StatsMeta {
     pub city: Option<String>,
     /// Specialty slice, if any.
     pub specialty: Option<String>,
-    /// When the figures were computed.
+    /// When the figures were computed: the oldest entry served.
     pub computed_at: DateTime<Utc>,
-    /// Milliseconds the computation took.
+    /// Milliseconds the longest computation among the entries took.
     pub calculation_ms: i64,
-    /// Whether this answer came from a cache or joined a running computation.
+    /// Whether this answer started no computation (served from a cache, or joined a running
+    /// computation).
     pub cache_hit: bool,
-    /// Whether this answer is older than its time to live.
+    /// Whether some entry served is older than its time to live.
     pub stale: bool,
+    /// Every engine entry the answer was made from.
+    pub entries: Vec<StatsEntry>,
 }
 
-/// Every statistic at once, under one filter.
-#[derive(SimpleObject)]
-#[graphql(complex)]
-pub struct GlobalStatistics {
-    /// Headline figures.
-    pub overview: OverviewStats,
-    /// Requests in the period.
-    pub requests: RequestStats,
-    /// Payments in the period.
-    pub financial: FinancialStats,
-    /// Reviews in the period.
-    pub satisfaction: SatisfactionStats,
-    #[graphql(skip)]
-    pub(crate) technicians: TechnicianStats,
-    #[graphql(skip)]
-    pub(crate) security: SecurityStats,
-    /// Conversion, retention, churn.
-    pub advanced: AdvancedMetrics,
-    /// Daily, weekly and monthly trends.
-    pub trends: Trends,
-    /// How the figures were computed.
-    pub meta: StatsMeta,
-    #[graphql(skip)]
-    pub(crate) window: Window,
-}
-
-impl GlobalStatistics {
-    /// The answer for a cache entry, with its metadata.
-    pub fn served(served: Served, base: &Window) -> GlobalStatistics {
-        let window = served.entry.window(base);
-        let data = served.entry.data.clone();
-        GlobalStatistics {
-            overview: data.overview,
-            requests: data.requests,
-            financial: data.financial,
-            satisfaction: data.satisfaction,
-            technicians: data.technicians,
-            security: data.security,
-            advanced: data.advanced,
-            trends: data.trends,
-            meta: StatsMeta {
-                as_of: window.as_of,
-                from: window.start,
-                to: window.end,
-                timezone: window.tz.name().to_string(),
-                city: window.city.clone(),
-                specialty: window.specialty.clone(),
-                computed_at: data.computed_at,
-                calculation_ms: data.calculation_ms,
-                cache_hit: served.cache_hit,
-                stale: served.stale,
-            },
-            window,
-        }
-    }
-}
-
-#[ComplexObject]
-impl GlobalStatistics {
-    /// Technicians that exist at `asOf`.
-    async fn technicians(&self) -> TechnicianStatsObject {
-        TechnicianStatsObject {
-            stats: self.technicians.clone(),
-            window: self.window.clone(),
-        }
-    }
-    /// Login events in the period.
-    async fn security(&self) -> SecurityStatsObject {
-        SecurityStatsObject {
-            stats: self.security.clone(),
-            window: self.window.clone(),
+impl StatsMeta {
+    /// The metadata of what `stats` served.
+    pub fn of(stats: &Statistics) -> StatsMeta {
+        let meta = stats.meta();
+        let window = stats.window();
+        StatsMeta {
+            as_of: meta.as_of,
+            from: meta.start,
+            to: meta.end,
+            timezone: window.tz.name().to_string(),
+            city: window.city.clone(),
+            specialty: window.specialty.clone(),
+            computed_at: meta.computed_at,
+            calculation_ms: meta.calculation_ms,
+            cache_hit: meta.cache_hit,
+            stale: meta.stale,
+            entries: meta
+                .entries
+                .into_iter()
+                .map(|e| StatsEntry {
+                    key: e.key,
+                    group: e.group,
+                    as_of: e.as_of,
+                    computed_at: e.computed_at,
+                    calculation_ms: e.calculation_ms,
+                    cache_hit: e.cache_hit,
+                    stale: e.stale,
+                })
+                .collect(),
         }
     }
 }

@@ -3,12 +3,10 @@
 use super::overview::UserCounts;
 use super::percent;
 use super::requests::RequestStats;
-use async_graphql::SimpleObject;
-use sea_orm::{ConnectionTrait, DbErr};
 use serde::{Deserialize, Serialize};
 
 /// Rates over users and requests.
-#[derive(Clone, Debug, PartialEq, SimpleObject, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AdvancedMetrics {
     /// Requests completed / requests in the period * 100.
     pub conversion_rate: f64,
@@ -18,26 +16,30 @@ pub struct AdvancedMetrics {
     pub churn_rate: f64,
 }
 
-/// The advanced metrics from already computed figures.
-pub fn assemble(users: UserCounts, requests: &RequestStats) -> AdvancedMetrics {
-    let retention_rate = percent(users.active_30d, users.total);
-    AdvancedMetrics {
-        conversion_rate: percent(requests.completed, requests.total),
-        retention_rate,
-        churn_rate: if users.total == 0 {
-            0.0
-        } else {
-            100.0 - retention_rate
-        },
+/// Requests completed / requests in the period * 100.
+pub fn conversion_rate(requests: &RequestStats) -> f64 {
+    percent(requests.completed, requests.total)
+}
+
+/// activeUsers30d / totalUsers * 100.
+pub fn retention_rate(users: UserCounts) -> f64 {
+    percent(users.active_30d, users.total)
+}
+
+/// 100 - retentionRate, 0 when there are no users.
+pub fn churn_rate(users: UserCounts) -> f64 {
+    if users.total == 0 {
+        0.0
+    } else {
+        100.0 - retention_rate(users)
     }
 }
 
-/// Computes the advanced metrics.
-pub async fn compute(
-    db: &impl ConnectionTrait,
-    window: &crate::stats::Window,
-) -> Result<AdvancedMetrics, DbErr> {
-    let users = super::overview::users(db, window).await?;
-    let requests = super::requests::compute(db, window).await?;
-    Ok(assemble(users, &requests))
+/// The advanced metrics from already computed figures.
+pub fn assemble(users: UserCounts, requests: &RequestStats) -> AdvancedMetrics {
+    AdvancedMetrics {
+        conversion_rate: conversion_rate(requests),
+        retention_rate: retention_rate(users),
+        churn_rate: churn_rate(users),
+    }
 }

@@ -1,12 +1,12 @@
 //! Payments in the period: revenue, payouts, fees, methods, success and refunds, exact to
 //! the cent, from one grouped pass over `payments`.
 
-use super::{Scope, get, money, money_mean, percent, sort_desc_then_key};
+use super::{Scope, money, money_mean, percent, sort_desc_then_key};
 use crate::db::cents_sum;
-use crate::stats::Window;
+use crate::window::Window;
 use async_graphql::SimpleObject;
 use rust_decimal::Decimal;
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
 use serde::{Deserialize, Serialize};
 
 /// Completed payments of one method.
@@ -39,6 +39,18 @@ pub struct FinancialStats {
     pub refunded_amount: Decimal,
 }
 
+/// Payments of one method in the period, money in cents.
+#[derive(FromQueryResult)]
+struct MethodRow {
+    method: String,
+    payments: i64,
+    completed: i64,
+    revenue: i64,
+    payouts: i64,
+    fees: i64,
+    refunded: i64,
+}
+
 /// Computes the financial group.
 pub async fn compute(db: &impl ConnectionTrait, window: &Window) -> Result<FinancialStats, DbErr> {
     let mut s = Scope::new(db.get_database_backend(), window);
@@ -50,29 +62,27 @@ pub async fn compute(db: &impl ConnectionTrait, window: &Window) -> Result<Finan
     let sum =
         |col: &str, cond: &str| cents_sum(backend, &format!("CASE WHEN {cond} THEN p.{col} END"));
     s.sql.push(&format!(
-        "SELECT p.method, COUNT(*), COUNT(CASE WHEN {done} THEN 1 END), {amount}, {payout}, {fee}, {refunded} \
+        "SELECT p.method AS method, COUNT(*) AS payments, COUNT(CASE WHEN {done} THEN 1 END) AS completed, \
+           {amount} AS revenue, {payout} AS payouts, {fee} AS fees, {refunded} AS refunded \
          FROM payments p{join} WHERE {exists} AND {period}{slice} GROUP BY p.method",
         amount = sum("amount", &done),
         payout = sum("technician_payout", &done),
         fee = sum("platform_fee", &done),
         refunded = sum("amount", "p.status = 'refunded'"),
     ));
-    let rows = s.sql.all(db).await?;
+    let rows: Vec<MethodRow> = s.sql.rows(db).await?;
     let (mut all, mut completed) = (0i64, 0i64);
     let (mut revenue, mut payouts, mut fees, mut refunded) = (0i64, 0i64, 0i64, 0i64);
     let mut methods = Vec::new();
-    for row in &rows {
-        let method: String = get(row, 0)?;
-        let count: i64 = get(row, 2)?;
-        let amount: i64 = get(row, 3)?;
-        all += get::<i64>(row, 1)?;
-        completed += count;
-        revenue += amount;
-        payouts += get::<i64>(row, 4)?;
-        fees += get::<i64>(row, 5)?;
-        refunded += get::<i64>(row, 6)?;
-        if count > 0 {
-            methods.push((method, count, amount));
+    for row in rows {
+        all += row.payments;
+        completed += row.completed;
+        revenue += row.revenue;
+        payouts += row.payouts;
+        fees += row.fees;
+        refunded += row.refunded;
+        if row.completed > 0 {
+            methods.push((row.method, row.completed, row.revenue));
         }
     }
     sort_desc_then_key(&mut methods, |m| m.2, |m| &m.0);

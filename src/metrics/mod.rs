@@ -12,10 +12,10 @@ pub mod technicians;
 pub mod trends;
 
 use crate::db::Sql;
-use crate::stats::Window;
+use crate::window::Window;
 use chrono::{DateTime, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
-use sea_orm::{DatabaseBackend, DbErr, QueryResult};
+use sea_orm::DatabaseBackend;
 
 /// `part / whole * 100`, or 0.0 when `whole` is 0.
 pub fn percent(part: i64, whole: i64) -> f64 {
@@ -143,28 +143,6 @@ impl<'w> Scope<'w> {
         format!(
             "({alias}.status = 'completed' AND ({alias}.completed_at IS NULL OR {alias}.completed_at < {a}))"
         )
-    }
-}
-
-/// Reads column `i` of a row as `T`.
-pub fn get<T: sea_orm::TryGetable>(row: &QueryResult, i: usize) -> Result<T, DbErr> {
-    row.try_get_by_index::<T>(i)
-}
-
-/// Reads a timestamp column: `TIMESTAMPTZ` on PostgreSQL, RFC 3339 text on SQLite.
-pub fn get_instant(
-    backend: DatabaseBackend,
-    row: &QueryResult,
-    i: usize,
-) -> Result<DateTime<Utc>, DbErr> {
-    match backend {
-        DatabaseBackend::Postgres => row.try_get_by_index::<DateTime<Utc>>(i),
-        _ => {
-            let text: String = row.try_get_by_index(i)?;
-            DateTime::parse_from_rfc3339(&text)
-                .map(|t| t.with_timezone(&Utc))
-                .map_err(|e| DbErr::Type(format!("stored timestamp {text:?} is not RFC 3339: {e}")))
-        }
     }
 }
 

@@ -1,16 +1,15 @@
 //! The overview: users (not sliced, not period-bound) and the headline figures of the
 //! requests, financial and satisfaction groups.
 
-use super::{Scope, get};
-use crate::stats::Window;
-use async_graphql::SimpleObject;
+use super::Scope;
+use crate::window::Window;
 use chrono::Duration;
 use rust_decimal::Decimal;
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
 use serde::{Deserialize, Serialize};
 
 /// Users at `asOf`: how many exist, logged in and joined in the last 30 days.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, FromQueryResult)]
 pub struct UserCounts {
     /// Users that exist at `asOf`.
     pub total: i64,
@@ -21,15 +20,13 @@ pub struct UserCounts {
 }
 
 /// The headline figures.
-#[derive(Clone, Debug, PartialEq, SimpleObject, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OverviewStats {
     /// Users that exist at `asOf` (not period-bound).
     pub total_users: i64,
     /// Users with a login in the 30 days before `asOf`.
-    #[graphql(name = "activeUsers30d")]
     pub active_users_30d: i64,
     /// Users created in the 30 days before `asOf`.
-    #[graphql(name = "newUsers30d")]
     pub new_users_30d: i64,
     /// Requests in the period.
     pub total_requests: i64,
@@ -47,24 +44,11 @@ pub async fn users(db: &impl ConnectionTrait, window: &Window) -> Result<UserCou
     let active = s.between("u.last_login", since, window.as_of);
     let new = s.between("u.created_at", since, window.as_of);
     s.sql.push(&format!(
-        "SELECT COUNT(*), COUNT(CASE WHEN {active} THEN 1 END), COUNT(CASE WHEN {new} THEN 1 END) \
+        "SELECT COUNT(*) AS total, COUNT(CASE WHEN {active} THEN 1 END) AS active_30d, \
+           COUNT(CASE WHEN {new} THEN 1 END) AS new_30d \
          FROM users u WHERE {exists}"
     ));
-    let row = s.sql.one(db).await?;
-    Ok(UserCounts {
-        total: get(&row, 0)?,
-        active_30d: get(&row, 1)?,
-        new_30d: get(&row, 2)?,
-    })
-}
-
-/// Computes the overview; the request, revenue and rating figures come from their groups.
-pub async fn compute(db: &impl ConnectionTrait, window: &Window) -> Result<OverviewStats, DbErr> {
-    let users = users(db, window).await?;
-    let requests = super::requests::compute(db, window).await?;
-    let financial = super::financial::compute(db, window).await?;
-    let satisfaction = super::satisfaction::compute(db, window).await?;
-    Ok(assemble(users, &requests, &financial, &satisfaction))
+    s.sql.row(db).await
 }
 
 /// The overview from already computed groups: one definition, no second query.

@@ -1,13 +1,13 @@
 //! Real-time figures for the last 24 hours before `asOf` (never cached, never sliced).
 
-use super::{Scope, get, money};
+use super::{Scope, money};
 use crate::db::{cents_sum, unindexed};
-use crate::stats::Window;
+use crate::window::Window;
 use async_graphql::SimpleObject;
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
 use serde::{Deserialize, Serialize};
 
 /// Activity in `[asOf - 24 h, asOf)`.
@@ -41,6 +41,17 @@ pub struct RealTimeStats {
     pub open_requests: i64,
 }
 
+#[derive(FromQueryResult)]
+struct LiveRow {
+    new_requests: i64,
+    completed_requests: i64,
+    open_requests: i64,
+    revenue_cents: i64,
+    failed_logins: i64,
+    online_users: i64,
+    active_technicians: i64,
+}
+
 /// Computes the real-time figures at `as_of`.
 pub async fn compute(
     db: &impl ConnectionTrait,
@@ -61,14 +72,14 @@ pub async fn compute(
     let a = s.sql.instant(as_of);
     let status = unindexed(backend, "r.status");
     let requests = format!(
-        "SELECT (SELECT COUNT(*) FROM repair_requests r WHERE {new}), \
-           (SELECT COUNT(*) FROM repair_requests r WHERE {done_in} AND {done}), \
+        "SELECT (SELECT COUNT(*) FROM repair_requests r WHERE {new}) AS new_requests, \
+           (SELECT COUNT(*) FROM repair_requests r WHERE {done_in} AND {done}) AS completed_requests, \
            (SELECT COUNT(*) FROM repair_requests r \
               WHERE r.status IN ('pending', 'assigned', 'in_progress') AND {r_exists}) \
            + (SELECT COUNT(*) FROM repair_requests r \
               WHERE r.completed_at >= {a} AND {status} = 'completed' AND {r_exists}) \
            + (SELECT COUNT(*) FROM repair_requests r \
-              WHERE r.cancelled_at >= {a} AND {status} = 'cancelled' AND {r_exists})"
+              WHERE r.cancelled_at >= {a} AND {status} = 'cancelled' AND {r_exists}) AS open_requests"
     );
     let p_done = s.payment_completed("p");
     let p_in = s.between("p.created_at", since, as_of);
@@ -86,20 +97,22 @@ pub async fn compute(
         "SELECT COUNT(*) FROM technicians t WHERE t.is_available AND t.is_verified AND {t_exists}"
     );
     s.sql.push(&format!(
-        "SELECT q.*, ({revenue}), ({failed}), ({online}), ({active}) FROM ({requests}) q"
+        "SELECT q.new_requests, q.completed_requests, q.open_requests, ({revenue}) AS revenue_cents, \
+           ({failed}) AS failed_logins, ({online}) AS online_users, ({active}) AS active_technicians \
+         FROM ({requests}) q"
     ));
-    let row = s.sql.one(db).await?;
+    let row: LiveRow = s.sql.row(db).await?;
     Ok(RealTimeStats {
         as_of,
         computed_at: Utc::now(),
         last_24h: Last24h {
-            new_requests: get(&row, 0)?,
-            completed_requests: get(&row, 1)?,
-            revenue: money(get(&row, 3)?),
-            failed_logins: get(&row, 4)?,
+            new_requests: row.new_requests,
+            completed_requests: row.completed_requests,
+            revenue: money(row.revenue_cents),
+            failed_logins: row.failed_logins,
         },
-        online_users: get(&row, 5)?,
-        active_technicians: get(&row, 6)?,
-        open_requests: get(&row, 2)?,
+        online_users: row.online_users,
+        active_technicians: row.active_technicians,
+        open_requests: row.open_requests,
     })
 }

@@ -1,11 +1,11 @@
 //! Requests in the period: counts by state, success rate, response and completion times,
 //! and breakdowns by specialty and city, from one grouped pass over `repair_requests`.
 
-use super::{Scope, get, percent, sort_desc_then_key};
+use super::{Scope, percent, sort_desc_then_key};
 use crate::db::seconds_between;
-use crate::stats::Window;
+use crate::window::Window;
 use async_graphql::SimpleObject;
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
 use serde::{Deserialize, Serialize};
 
 /// One value of a breakdown (a specialty or a city).
@@ -48,6 +48,22 @@ pub struct RequestStats {
     pub by_city: Vec<Breakdown>,
 }
 
+/// Requests of one (specialty, city) in the period.
+#[derive(FromQueryResult)]
+struct CellRow {
+    specialty: String,
+    city: String,
+    total: i64,
+    pending: i64,
+    in_progress: i64,
+    completed: i64,
+    cancelled: i64,
+    urgent: i64,
+    timed: i64,
+    response_secs: Option<f64>,
+    completion_secs: Option<f64>,
+}
+
 /// Computes the requests group.
 pub async fn compute(db: &impl ConnectionTrait, window: &Window) -> Result<RequestStats, DbErr> {
     let mut s = Scope::new(db.get_database_backend(), window);
@@ -61,37 +77,34 @@ pub async fn compute(db: &impl ConnectionTrait, window: &Window) -> Result<Reque
     let response = seconds_between(backend, "q.assigned_at", "q.created_at");
     let completion = seconds_between(backend, "q.completed_at", "q.assigned_at");
     s.sql.push(&format!(
-        "SELECT q.specialty, q.city, COUNT(*), \
-           COUNT(CASE WHEN q.st = 'n' THEN 1 END), COUNT(CASE WHEN q.st = 'p' THEN 1 END), \
-           COUNT(CASE WHEN q.st = 'c' THEN 1 END), COUNT(CASE WHEN q.st = 'x' THEN 1 END), \
-           COUNT(CASE WHEN q.is_urgent THEN 1 END), COUNT(CASE WHEN {timed} THEN 1 END), \
-           SUM(CASE WHEN {timed} THEN {response} END), SUM(CASE WHEN {timed} THEN {completion} END) \
+        "SELECT q.specialty AS specialty, q.city AS city, COUNT(*) AS total, \
+           COUNT(CASE WHEN q.st = 'n' THEN 1 END) AS pending, COUNT(CASE WHEN q.st = 'p' THEN 1 END) AS in_progress, \
+           COUNT(CASE WHEN q.st = 'c' THEN 1 END) AS completed, COUNT(CASE WHEN q.st = 'x' THEN 1 END) AS cancelled, \
+           COUNT(CASE WHEN q.is_urgent THEN 1 END) AS urgent, COUNT(CASE WHEN {timed} THEN 1 END) AS timed, \
+           SUM(CASE WHEN {timed} THEN {response} END) AS response_secs, \
+           SUM(CASE WHEN {timed} THEN {completion} END) AS completion_secs \
          FROM (SELECT r.specialty, r.city, r.is_urgent, r.created_at, r.assigned_at, r.completed_at, {state} AS st \
                FROM repair_requests r WHERE {exists} AND {period}{slice}) q \
          GROUP BY q.specialty, q.city"
     ));
-    let rows = s.sql.all(db).await?;
+    let rows: Vec<CellRow> = s.sql.rows(db).await?;
 
     let mut stats = RequestStats::empty();
     let (mut timed_count, mut response_secs, mut completion_secs) = (0i64, 0f64, 0f64);
     let mut by_specialty: Vec<Breakdown> = Vec::new();
     let mut by_city: Vec<Breakdown> = Vec::new();
-    for row in &rows {
-        let specialty: String = get(row, 0)?;
-        let city: String = get(row, 1)?;
-        let total: i64 = get(row, 2)?;
-        let completed: i64 = get(row, 5)?;
-        stats.total += total;
-        stats.pending += get::<i64>(row, 3)?;
-        stats.in_progress += get::<i64>(row, 4)?;
-        stats.completed += completed;
-        stats.cancelled += get::<i64>(row, 6)?;
-        stats.urgent += get::<i64>(row, 7)?;
-        timed_count += get::<i64>(row, 8)?;
-        response_secs += get::<Option<f64>>(row, 9)?.unwrap_or(0.0);
-        completion_secs += get::<Option<f64>>(row, 10)?.unwrap_or(0.0);
-        add_to(&mut by_specialty, specialty, total, completed);
-        add_to(&mut by_city, city, total, completed);
+    for row in rows {
+        stats.total += row.total;
+        stats.pending += row.pending;
+        stats.in_progress += row.in_progress;
+        stats.completed += row.completed;
+        stats.cancelled += row.cancelled;
+        stats.urgent += row.urgent;
+        timed_count += row.timed;
+        response_secs += row.response_secs.unwrap_or(0.0);
+        completion_secs += row.completion_secs.unwrap_or(0.0);
+        add_to(&mut by_specialty, row.specialty, row.total, row.completed);
+        add_to(&mut by_city, row.city, row.total, row.completed);
     }
     stats.success_rate = percent(stats.completed, stats.total);
     stats.avg_response_time_hours = super::mean(response_secs / 3600.0, timed_count);

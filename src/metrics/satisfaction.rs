@@ -1,10 +1,10 @@
 //! Reviews in the period: ratings, satisfaction, recommendation and the rating distribution,
 //! from one grouped pass over `reviews`.
 
-use super::{Scope, get, mean, percent};
-use crate::stats::Window;
+use super::{Scope, mean, percent};
+use crate::window::Window;
 use async_graphql::SimpleObject;
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
 use serde::{Deserialize, Serialize};
 
 /// How many reviews gave one rating.
@@ -31,6 +31,14 @@ pub struct SatisfactionStats {
     pub rating_distribution: Vec<RatingCount>,
 }
 
+/// Reviews of one rating in the period.
+#[derive(FromQueryResult)]
+struct RatingRow {
+    rating: i32,
+    reviews: i64,
+    recommend: i64,
+}
+
 /// Computes the satisfaction group.
 pub async fn compute(
     db: &impl ConnectionTrait,
@@ -41,21 +49,21 @@ pub async fn compute(
     let period = s.in_period("v.created_at");
     let (join, slice) = s.request_slice("v");
     s.sql.push(&format!(
-        "SELECT CAST(v.rating AS INTEGER), COUNT(*), COUNT(CASE WHEN v.would_recommend THEN 1 END) \
+        "SELECT CAST(v.rating AS INTEGER) AS rating, COUNT(*) AS reviews, \
+           COUNT(CASE WHEN v.would_recommend THEN 1 END) AS recommend \
          FROM reviews v{join} WHERE {exists} AND {period}{slice} GROUP BY v.rating"
     ));
-    let rows = s.sql.all(db).await?;
+    let rows: Vec<RatingRow> = s.sql.rows(db).await?;
     let mut counts = [0i64; 5];
     let (mut total, mut recommend, mut rating_sum) = (0i64, 0i64, 0i64);
-    for row in &rows {
-        let rating: i64 = get::<i32>(row, 0)?.into();
-        let count: i64 = get(row, 1)?;
+    for row in rows {
+        let rating = i64::from(row.rating);
         if (1..=5).contains(&rating) {
-            counts[(rating - 1) as usize] += count;
+            counts[(rating - 1) as usize] += row.reviews;
         }
-        total += count;
-        rating_sum += rating * count;
-        recommend += get::<i64>(row, 2)?;
+        total += row.reviews;
+        rating_sum += rating * row.reviews;
+        recommend += row.recommend;
     }
     Ok(SatisfactionStats {
         total_reviews: total,

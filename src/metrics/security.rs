@@ -1,11 +1,11 @@
 //! Login events in the period: totals, success rate, security alerts and suspicious addresses.
 
-use super::{Scope, get, get_instant, percent};
-use crate::db::bytewise;
-use crate::stats::Window;
+use super::{Scope, percent};
+use crate::db::{bytewise, instant_text, parse_instant};
+use crate::window::Window;
 use async_graphql::SimpleObject;
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
 use serde::{Deserialize, Serialize};
 
 /// Default number of suspicious addresses listed.
@@ -46,6 +46,20 @@ pub struct SecurityStats {
     pub suspicious: Vec<SuspiciousIp>,
 }
 
+#[derive(FromQueryResult)]
+struct CountsRow {
+    total: i64,
+    failed: i64,
+    alerts: i64,
+}
+
+#[derive(FromQueryResult)]
+struct AddressRow {
+    ip_address: String,
+    failed: i64,
+    last_seen: String,
+}
+
 /// Computes the security group with the default suspicious list.
 pub async fn compute(db: &impl ConnectionTrait, window: &Window) -> Result<SecurityStats, DbErr> {
     let mut s = Scope::new(db.get_database_backend(), window);
@@ -54,18 +68,16 @@ pub async fn compute(db: &impl ConnectionTrait, window: &Window) -> Result<Secur
     let a_exists = s.exists("a.triggered_at");
     let a_period = s.in_period("a.triggered_at");
     s.sql.push(&format!(
-        "SELECT COUNT(*), COUNT(CASE WHEN NOT e.success THEN 1 END), \
-           (SELECT COUNT(*) FROM statistics_alerts a WHERE a.alert_type = 'security_alert' AND {a_exists} AND {a_period}) \
+        "SELECT COUNT(*) AS total, COUNT(CASE WHEN NOT e.success THEN 1 END) AS failed, \
+           (SELECT COUNT(*) FROM statistics_alerts a WHERE a.alert_type = 'security_alert' AND {a_exists} AND {a_period}) AS alerts \
          FROM login_events e WHERE {exists} AND {period}"
     ));
-    let row = s.sql.one(db).await?;
-    let total: i64 = get(&row, 0)?;
-    let failed: i64 = get(&row, 1)?;
+    let row: CountsRow = s.sql.row(db).await?;
     let counts = SecurityCounts {
-        total_logins: total,
-        failed_logins: failed,
-        login_success_rate: percent(total - failed, total),
-        security_alerts: get(&row, 2)?,
+        total_logins: row.total,
+        failed_logins: row.failed,
+        login_success_rate: percent(row.total - row.failed, row.total),
+        security_alerts: row.alerts,
     };
     let suspicious = suspicious(db, window, SUSPICIOUS_LIMIT).await?;
     Ok(SecurityStats { counts, suspicious })
@@ -84,19 +96,20 @@ pub async fn suspicious(
     let min = s.sql.bind(SUSPICIOUS_MIN_FAILURES);
     let lim = s.sql.bind(limit as i64);
     let ip = bytewise(backend, "e.ip_address");
+    let last_seen = instant_text(backend, "MAX(e.created_at)");
     s.sql.push(&format!(
-        "SELECT e.ip_address, COUNT(*), MAX(e.created_at) FROM login_events e \
+        "SELECT e.ip_address AS ip_address, COUNT(*) AS failed, {last_seen} AS last_seen FROM login_events e \
          WHERE e.success = FALSE AND {exists} AND {period} \
          GROUP BY e.ip_address HAVING COUNT(*) >= {min} \
          ORDER BY COUNT(*) DESC, {ip} ASC LIMIT {lim}"
     ));
-    let rows = s.sql.all(db).await?;
-    rows.iter()
+    let rows: Vec<AddressRow> = s.sql.rows(db).await?;
+    rows.into_iter()
         .map(|row| {
             Ok(SuspiciousIp {
-                ip_address: get(row, 0)?,
-                failed: get(row, 1)?,
-                last_seen: get_instant(backend, row, 2)?,
+                ip_address: row.ip_address,
+                failed: row.failed,
+                last_seen: parse_instant(&row.last_seen)?,
             })
         })
         .collect()

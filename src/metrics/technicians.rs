@@ -1,12 +1,12 @@
 //! Technicians that exist at `asOf`: counts, the mean of their mean ratings, and the top
 //! technicians by rating over the period.
 
-use super::{Scope, get, mean};
+use super::{Scope, mean};
 use crate::db::{cents_sum, unindexed};
-use crate::stats::Window;
+use crate::window::Window;
 use async_graphql::SimpleObject;
 use rust_decimal::Decimal;
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
 use serde::{Deserialize, Serialize};
 
 /// Default number of top technicians.
@@ -87,25 +87,45 @@ fn reviews_per_technician(s: &mut Scope<'_>) -> String {
     )
 }
 
+#[derive(FromQueryResult)]
+struct CountsRow {
+    total: i64,
+    verified: i64,
+    available: i64,
+    rated: i64,
+    mean_sum: Option<f64>,
+}
+
+#[derive(FromQueryResult)]
+struct TopRow {
+    id: i64,
+    name: String,
+    specialty: String,
+    city: String,
+    reviews: i64,
+    rating_sum: i64,
+    done: i64,
+    revenue_cents: i64,
+}
+
 async fn counts(db: &impl ConnectionTrait, window: &Window) -> Result<TechnicianCounts, DbErr> {
     let mut s = Scope::new(db.get_database_backend(), window);
     let exists = s.exists("t.created_at");
     let slice = s.slice("t");
     let per_tech = reviews_per_technician(&mut s);
     s.sql.push(&format!(
-        "SELECT COUNT(*), COUNT(CASE WHEN t.is_verified THEN 1 END), COUNT(CASE WHEN t.is_available THEN 1 END), \
-           COUNT(pt.n), SUM(CAST(pt.rating_sum AS DOUBLE PRECISION) / pt.n) \
+        "SELECT COUNT(*) AS total, COUNT(CASE WHEN t.is_verified THEN 1 END) AS verified, \
+           COUNT(CASE WHEN t.is_available THEN 1 END) AS available, \
+           COUNT(pt.n) AS rated, SUM(CAST(pt.rating_sum AS DOUBLE PRECISION) / pt.n) AS mean_sum \
          FROM technicians t LEFT JOIN ({per_tech}) pt ON pt.technician_id = t.id \
          WHERE {exists}{slice}"
     ));
-    let row = s.sql.one(db).await?;
-    let rated: i64 = get(&row, 3)?;
-    let mean_sum: f64 = get::<Option<f64>>(&row, 4)?.unwrap_or(0.0);
+    let row: CountsRow = s.sql.row(db).await?;
     Ok(TechnicianCounts {
-        total: get(&row, 0)?,
-        verified: get(&row, 1)?,
-        available: get(&row, 2)?,
-        avg_rating: mean(mean_sum, rated),
+        total: row.total,
+        verified: row.verified,
+        available: row.available,
+        avg_rating: mean(row.mean_sum.unwrap_or(0.0), row.rated),
     })
 }
 
@@ -146,9 +166,10 @@ pub async fn top(
                      FROM ({per_tech}) x JOIN technicians t ON t.id = x.technician_id \
                      WHERE {t_exists}{t_slice} AND x.n >= {min}), \
               cut AS (SELECT mean FROM pt ORDER BY mean DESC LIMIT 1 OFFSET {cut}) \
-         SELECT q.id, u.full_name, q.specialty, q.city, q.n, q.rating_sum, q.done, \
+         SELECT q.id AS id, u.full_name AS name, q.specialty AS specialty, q.city AS city, \
+           q.n AS reviews, q.rating_sum AS rating_sum, q.done AS done, \
            (SELECT {revenue} FROM payments p{p_join} \
-            WHERE p.technician_id = q.id AND {p_done} AND {p_exists} AND {p_period}{p_slice}) \
+            WHERE p.technician_id = q.id AND {p_done} AND {p_exists} AND {p_period}{p_slice}) AS revenue_cents \
          FROM (SELECT pt.id, pt.user_id, pt.specialty, pt.city, pt.n, pt.rating_sum, pt.mean, \
                  (SELECT COUNT(*) FROM repair_requests r \
                   WHERE r.technician_id = pt.id AND {r_state} AND {r_exists} AND {r_period}{r_slice}) AS done \
@@ -158,21 +179,18 @@ pub async fn top(
          JOIN users u ON u.id = q.user_id \
          ORDER BY q.mean DESC, q.done DESC, q.id ASC"
     ));
-    let rows = s.sql.all(db).await?;
-    rows.iter()
-        .map(|row| {
-            let n: i64 = get(row, 4)?;
-            let rating_sum: i64 = get(row, 5)?;
-            Ok(TopTechnician {
-                technician_id: get::<i64>(row, 0)?.into(),
-                name: get(row, 1)?,
-                specialty: get(row, 2)?,
-                city: get(row, 3)?,
-                avg_rating: mean(rating_sum as f64, n),
-                reviews: n,
-                completed_requests: get(row, 6)?,
-                revenue: super::money(get(row, 7)?),
-            })
+    let rows: Vec<TopRow> = s.sql.rows(db).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| TopTechnician {
+            technician_id: row.id.into(),
+            name: row.name,
+            specialty: row.specialty,
+            city: row.city,
+            avg_rating: mean(row.rating_sum as f64, row.reviews),
+            reviews: row.reviews,
+            completed_requests: row.done,
+            revenue: super::money(row.revenue_cents),
         })
-        .collect()
+        .collect())
 }

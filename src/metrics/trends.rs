@@ -5,21 +5,23 @@
 //! that are not whole hours), then each table is read in one statement that joins its rows
 //! to the list of buckets by range: the same SQL on both engines and exact in any zone.
 
-use super::{Scope, get, money};
+use super::{Scope, money};
 use crate::db::{Sql, cents_sum, unindexed};
-use crate::stats::Window;
+use crate::window::Window;
 use async_graphql::{Enum, SimpleObject};
 use chrono::{DateTime, Datelike, Days, Duration, Months, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
 use serde::{Deserialize, Serialize};
 
 /// Most points a trend may have.
 pub const MAX_POINTS: i32 = 366;
 
 /// Calendar unit of a trend.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Enum, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Enum, Serialize, Deserialize,
+)]
 pub enum Granularity {
     /// Local days.
     Daily,
@@ -214,7 +216,7 @@ async fn counts(
         let cte = bucket_cte(&mut s, bounds);
         let value = make(&mut s);
         s.sql.push(&format!(
-            "{cte} SELECT b.idx, ({value}) FROM b ORDER BY b.idx"
+            "{cte} SELECT b.idx AS idx, ({value}) AS value FROM b ORDER BY b.idx"
         ));
         s.sql
     };
@@ -247,12 +249,16 @@ async fn counts(
     let users = per_bucket(&|_| {
         "SELECT COUNT(*) FROM users u WHERE u.created_at >= b.s AND u.created_at < b.e".to_string()
     });
+    #[derive(FromQueryResult)]
+    struct BucketRow {
+        idx: i32,
+        value: i64,
+    }
     let read = |sql: Sql| async move {
         let mut out = vec![0i64; bounds.len()];
-        for row in sql.all(db).await? {
-            let idx = get::<i32>(&row, 0)? as usize;
-            if let Some(slot) = out.get_mut(idx) {
-                *slot = get(&row, 1)?;
+        for row in sql.rows::<BucketRow>(db).await? {
+            if let Some(slot) = out.get_mut(row.idx as usize) {
+                *slot = row.value;
             }
         }
         Ok::<_, DbErr>(out)

@@ -263,14 +263,15 @@ pub async fn run(db: &DatabaseConnection, opts: &SeedOptions) -> Result<SeedRepo
 
     let txn = db.begin().await?;
     if backend == sea_orm::DatabaseBackend::Sqlite {
-        // keep the pages of a million-row load in memory (512 MiB for this connection)
+        // keep the pages of a million-row load in memory (512 MiB for this connection; set
+        // back to the pool's size before the connection returns to the pool)
         txn.execute_unprepared("PRAGMA cache_size = -524288")
             .await?;
     }
     // secondary indexes are rebuilt once, from sorted data, after the load: much faster
     // than updating them row by row in random order
     let indexes = writer::drop_secondary_indexes(&txn, &OPERATIONAL_TABLES).await?;
-    let triggers = writer::drop_change_triggers(&txn, &OPERATIONAL_TABLES).await?;
+    let capture = writer::drop_change_capture(&txn, &OPERATIONAL_TABLES).await?;
     // statements are written by a task of their own while the next ones are generated
     let sink = writer::Sink::spawn(txn);
     let filled = async {
@@ -552,9 +553,16 @@ pub async fn run(db: &DatabaseConnection, opts: &SeedOptions) -> Result<SeedRepo
     }
     .await;
     let txn = sink.close().await?;
+    if backend == sea_orm::DatabaseBackend::Sqlite {
+        txn.execute_unprepared(&format!(
+            "PRAGMA cache_size = -{}",
+            crate::db::SQLITE_CACHE_KIB
+        ))
+        .await?;
+    }
     let report = filled?;
     writer::recreate_indexes(&txn, &indexes).await?;
-    writer::recreate_change_triggers(&txn, &OPERATIONAL_TABLES, &triggers).await?;
+    writer::restore_change_capture(&txn, &OPERATIONAL_TABLES, &capture).await?;
     move_sequences_past_ids(&txn).await?;
     txn.commit().await?;
     // fresh planner statistics; on SQLite, fold the load's write-ahead log into the file so

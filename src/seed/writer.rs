@@ -165,26 +165,27 @@ pub async fn drop_secondary_indexes(
     Ok(create)
 }
 
-/// Drops the change-counting triggers of `tables` (a bulk load recounts once at the end
-/// instead of counting row by row) and returns the statements that create them again.
-pub async fn drop_change_triggers(
+/// Removes the change capture from `tables` (a bulk load counts as one change at the end
+/// instead of one per statement or row) and returns the statements that install it again.
+pub async fn drop_change_capture(
     db: &impl ConnectionTrait,
     tables: &[&str],
 ) -> Result<Vec<String>, DbErr> {
-    use migration::m20260101_000005_count_table_changes::{create_triggers, drop_triggers};
+    use migration::m20260101_000008_log_table_changes::{create_capture, drop_capture};
     let backend = db.get_database_backend();
     let mut create = Vec::new();
     for table in tables {
-        create.extend(create_triggers(backend, table));
-        for statement in drop_triggers(backend, table) {
+        create.extend(create_capture(backend, table));
+        for statement in drop_capture(backend, table) {
             db.execute_unprepared(&statement).await?;
         }
     }
     Ok(create)
 }
 
-/// Recreates the triggers `drop_change_triggers` dropped and recounts the rows of `tables`.
-pub async fn recreate_change_triggers(
+/// Installs the capture `drop_change_capture` removed and records one change of each of
+/// `tables`.
+pub async fn restore_change_capture(
     db: &impl ConnectionTrait,
     tables: &[&str],
     statements: &[String],
@@ -193,10 +194,8 @@ pub async fn recreate_change_triggers(
         db.execute_unprepared(statement).await?;
     }
     for table in tables {
-        db.execute_unprepared(&migration::m20260101_000005_count_table_changes::recount(
-            table,
-        ))
-        .await?;
+        db.execute_unprepared(&migration::m20260101_000008_log_table_changes::count_change(table))
+            .await?;
     }
     Ok(())
 }

@@ -1,18 +1,21 @@
-//! The statistics cache: single flight, staleness, fingerprints, refresh and invalidation,
-//! and what is served when the database is gone.
+//! The statistics engine: one entry per group and filter, single flight, staleness,
+//! freshness per group, selections that compute only what they ask, refresh and
+//! invalidation, kept answers, and what is served when the database is gone.
 
 use crate::fixture::{AS_OF, ROWS};
 use crate::helpers::{Engine, TestApp, codes, engines};
-use serde_json::json;
+use serde_json::{Value, json};
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use teliman_stats::stats::cache::{self, CacheSettings, StatsCache};
-use teliman_stats::stats::{Window, WindowInput};
+use teliman_stats::stats::{CacheSettings, Engine as StatsEngine, Group, Statistics};
+use teliman_stats::window::{Window, WindowInput};
 
 fn settings(ttl: chrono::Duration) -> CacheSettings {
     CacheSettings {
         ttl,
         max_stale: chrono::Duration::hours(24),
         l1_max_bytes: 10 * 1024 * 1024,
+        l2_max_bytes: 256 * 1024 * 1024,
         fingerprint_interval: std::time::Duration::ZERO,
         snapshot_interval: chrono::Duration::minutes(15),
     }
@@ -25,43 +28,81 @@ fn input() -> WindowInput {
     }
 }
 
-fn window() -> (String, Window) {
-    let key = cache::key(&input(), chrono_tz::UTC);
-    (
-        key,
-        Window::from_input(input(), chrono::Utc::now(), chrono_tz::UTC).unwrap(),
-    )
+fn window() -> Window {
+    Window::from_input(input(), chrono::Utc::now(), chrono_tz::UTC).unwrap()
+}
+
+fn computations(engine: &StatsEngine) -> u64 {
+    engine.counters.computations.load(Ordering::SeqCst)
 }
 
 const NEW_REQUEST: &str = "INSERT INTO repair_requests (id, client_id, technician_id, specialty, city, status, is_urgent, estimated_price, created_at, assigned_at, started_at, completed_at, cancelled_at, updated_at) VALUES \
      (100, 2, NULL, 'it', 'Gao', 'pending', FALSE, NULL, '2026-06-01T00:00:00+00:00', NULL, NULL, NULL, NULL, '2026-06-01T00:00:00+00:00')";
 
+/// A review of R5 (which has none) by its client, before AS_OF.
+const NEW_REVIEW: &str = "INSERT INTO reviews (id, request_id, client_id, technician_id, rating, would_recommend, comment, created_at, updated_at) VALUES \
+     (100, 5, 2, 3, 1, FALSE, NULL, '2026-06-14T12:00:00+00:00', '2026-06-14T12:00:00+00:00')";
+
+const META: &str = "meta { cacheHit stale computedAt calculationMs entries { key group cacheHit stale computedAt calculationMs } }";
+
+/// The groups of `meta.entries` that were computed for this answer.
+fn computed(meta: &Value) -> Vec<String> {
+    meta["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["cacheHit"] == false)
+        .map(|e| e["group"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn groups(meta: &Value) -> Vec<String> {
+    meta["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["group"].as_str().unwrap().to_string())
+        .collect()
+}
+
 #[tokio::test]
-async fn concurrent_cold_requests_compute_once() {
+async fn concurrent_cold_requests_compute_each_group_once() {
     for engine in engines() {
         let app = TestApp::new(&engine).await;
         app.load(ROWS).await;
-        let cache = StatsCache::new(app.db.clone(), settings(chrono::Duration::hours(1)));
-        let (key, window) = window();
-        let tasks: Vec<_> = (0..100)
+        let stats = StatsEngine::new(app.db.clone(), settings(chrono::Duration::hours(1)));
+        let tasks: Vec<_> = (0..50)
             .map(|_| {
-                let (cache, key, window) = (cache.clone(), key.clone(), window.clone());
-                tokio::spawn(async move { cache.global(&key, &window).await.unwrap() })
+                let stats = stats.clone();
+                tokio::spawn(async move { Statistics::global(stats, window()).await.unwrap() })
             })
             .collect();
-        let mut served = Vec::new();
+        let mut answers = Vec::new();
         for t in tasks {
-            served.push(t.await.unwrap());
+            answers.push(t.await.unwrap().meta());
         }
-        assert_eq!(cache.counters.computations.load(Ordering::SeqCst), 1);
-        assert_eq!(served.iter().filter(|s| !s.cache_hit).count(), 1);
-        let computed = served[0].entry.data.computed_at;
+        // seven groups, each computed by one request and joined by the others
+        assert_eq!(computations(&stats), 7);
+        let first_of_each: usize = answers
+            .iter()
+            .map(|m| m.entries.iter().filter(|e| !e.cache_hit).count())
+            .sum();
+        assert_eq!(first_of_each, 7);
+        let computed_at = answers[0].computed_at;
         assert!(
-            served
+            answers
                 .iter()
-                .all(|s| s.entry.data.computed_at == computed && !s.stale)
+                .all(|m| m.computed_at == computed_at && !m.stale)
         );
-        assert_eq!(served[0].entry.data.requests.total, 11);
+        let requests: teliman_stats::metrics::requests::RequestStats =
+            Statistics::fetch(stats.clone(), window(), [Group::Requests], None)
+                .await
+                .unwrap()
+                .requests()
+                .await
+                .unwrap();
+        assert_eq!(requests.total, 11);
+        assert_eq!(computations(&stats), 7);
         app.cleanup().await;
     }
 }
@@ -71,16 +112,22 @@ async fn changed_data_is_seen_by_the_next_request() {
     for engine in engines() {
         let app = TestApp::new(&engine).await;
         app.load(ROWS).await;
-        let cache = StatsCache::new(app.db.clone(), settings(chrono::Duration::hours(1)));
-        let (key, window) = window();
-        let first = cache.global(&key, &window).await.unwrap();
-        let again = cache.global(&key, &window).await.unwrap();
+        let stats = StatsEngine::new(app.db.clone(), settings(chrono::Duration::hours(1)));
+        let first = stats.get(Group::Requests, &window()).await.unwrap();
+        let again = stats.get(Group::Requests, &window()).await.unwrap();
         assert!(!first.cache_hit && again.cache_hit);
-        assert_eq!(cache.counters.computations.load(Ordering::SeqCst), 1);
+        assert_eq!(computations(&stats), 1);
         app.load(NEW_REQUEST).await;
-        let fresh = cache.global(&key, &window).await.unwrap();
+        let fresh = stats.get(Group::Requests, &window()).await.unwrap();
         assert!(!fresh.cache_hit && !fresh.stale);
-        assert_eq!(fresh.entry.data.requests.total, 12);
+        let requests = Statistics::fetch(stats.clone(), window(), [], None)
+            .await
+            .unwrap()
+            .requests()
+            .await
+            .unwrap();
+        assert_eq!(requests.total, 12);
+        assert_eq!(computations(&stats), 2);
         app.cleanup().await;
     }
 }
@@ -91,36 +138,239 @@ async fn expired_entries_are_extended_or_served_stale_while_one_refresh_runs() {
         let app = TestApp::new(&engine).await;
         app.load(ROWS).await;
         // every entry is expired as soon as it is written
-        let cache = StatsCache::new(app.db.clone(), settings(chrono::Duration::zero()));
-        let (key, window) = window();
-        cache.global(&key, &window).await.unwrap();
+        let stats = StatsEngine::new(app.db.clone(), settings(chrono::Duration::zero()));
+        let total = |served: &teliman_stats::stats::Served| match &served.entry.figures {
+            teliman_stats::stats::Figures::Requests(r) => r.total,
+            other => panic!("not the requests group: {other:?}"),
+        };
+        stats.get(Group::Requests, &window()).await.unwrap();
         // nothing changed: extended, not recomputed
-        let extended = cache.global(&key, &window).await.unwrap();
+        let extended = stats.get(Group::Requests, &window()).await.unwrap();
         assert!(extended.cache_hit && !extended.stale);
-        assert_eq!(cache.counters.computations.load(Ordering::SeqCst), 1);
+        assert_eq!(computations(&stats), 1);
         // something changed: the old figures at once, marked stale, and one refresh behind
         app.load(NEW_REQUEST).await;
-        let stale = cache.global(&key, &window).await.unwrap();
+        let stale = stats.get(Group::Requests, &window()).await.unwrap();
         assert!(stale.cache_hit && stale.stale);
-        assert_eq!(stale.entry.data.requests.total, 11);
+        assert_eq!(total(&stale), 11);
+        let mut refreshed = 0;
         for _ in 0..200 {
-            if cache.counters.computations.load(Ordering::SeqCst) == 2 {
+            let s = stats.get(Group::Requests, &window()).await.unwrap();
+            refreshed = total(&s);
+            if refreshed == 12 {
                 break;
             }
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
-        assert_eq!(cache.counters.computations.load(Ordering::SeqCst), 2);
-        // wait until the refreshed entry is in place, then it serves the new figures
-        let mut total = 0;
-        for _ in 0..200 {
-            let s = cache.global(&key, &window).await.unwrap();
-            total = s.entry.data.requests.total;
-            if total == 12 {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
-        assert_eq!(total, 12);
+        assert_eq!(refreshed, 12);
+        assert_eq!(computations(&stats), 2);
+        app.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn a_new_review_recomputes_only_the_groups_that_read_reviews() {
+    for engine in engines() {
+        let app = TestApp::new(&engine).await;
+        app.load(ROWS).await;
+        let q = format!(
+            "query($f: StatsFilter) {{ globalStatistics(filter: $f) {{ \
+               overview {{ totalUsers totalRequests totalRevenue avgRating }} satisfaction {{ totalReviews }} \
+               technicians {{ total topTechnicians(minReviews: 1) {{ technicianId }} }} security {{ totalLogins }} \
+               trends {{ daily {{ requests }} }} {META} }} }}"
+        );
+        let v = json!({ "f": { "asOf": AS_OF } });
+        let first = app.data(&q, v.clone()).await["globalStatistics"].clone();
+        assert_eq!(first["meta"]["cacheHit"], false);
+        // the overview reads users, requests, financial and satisfaction; the non-default
+        // top list is an entry of its own
+        let mut all = computed(&first["meta"]);
+        all.sort();
+        assert_eq!(
+            all,
+            [
+                "financial",
+                "requests",
+                "satisfaction",
+                "security",
+                "technicians",
+                "technicians.top(5,1)",
+                "trends",
+                "users"
+            ]
+        );
+        let engine_computations = computations(&app.state.engine);
+        app.load(NEW_REVIEW).await;
+        let after = app.data(&q, v.clone()).await["globalStatistics"].clone();
+        let mut again = computed(&after["meta"]);
+        again.sort();
+        assert_eq!(
+            again,
+            ["satisfaction", "technicians", "technicians.top(5,1)"]
+        );
+        assert_eq!(computations(&app.state.engine), engine_computations + 3);
+        assert_eq!(after["meta"]["cacheHit"], false);
+        // 6 reviews at AS_OF, and the new one
+        assert_eq!(after["satisfaction"]["totalReviews"], 7);
+        assert_eq!(after["overview"]["totalRequests"], 11);
+        // T3's mean falls from 4.5 to (5 + 4 + 1) / 3 = 3.33: T1 (4.0) leads
+        assert_eq!(
+            after["technicians"]["topTechnicians"][0]["technicianId"],
+            "1"
+        );
+        app.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn a_selection_computes_only_the_groups_it_asks_for() {
+    for engine in engines() {
+        let app = TestApp::new(&engine).await;
+        app.load(ROWS).await;
+        let v = json!({ "f": { "asOf": AS_OF } });
+        let ask = |selection: &str| {
+            format!(
+                "query($f: StatsFilter) {{ globalStatistics(filter: $f) {{ {selection} {META} }} }}"
+            )
+        };
+        let d = app
+            .data(&ask("financial { totalRevenue }"), v.clone())
+            .await;
+        assert_eq!(groups(&d["globalStatistics"]["meta"]), ["financial"]);
+        assert_eq!(
+            d["globalStatistics"]["financial"]["totalRevenue"],
+            "1000000012.94"
+        );
+        assert_eq!(computations(&app.state.engine), 1);
+
+        let d = app.data(&ask("overview { totalUsers }"), v.clone()).await;
+        assert_eq!(groups(&d["globalStatistics"]["meta"]), ["users"]);
+        assert_eq!(computations(&app.state.engine), 2);
+
+        // overview, requests and advanced share one requests pass
+        let d = app
+            .data(
+                &ask("overview { totalRequests avgRating } requests { total } advanced { conversionRate retentionRate }"),
+                v.clone(),
+            )
+            .await;
+        let g = &d["globalStatistics"];
+        let mut computed_now = computed(&g["meta"]);
+        computed_now.sort();
+        assert_eq!(computed_now, ["requests", "satisfaction"]);
+        assert_eq!(computations(&app.state.engine), 4);
+        assert_eq!(g["overview"]["totalRequests"], 11);
+        assert_eq!(g["requests"]["total"], 11);
+        // completed at AS_OF: R1, R2, R10, R11 of 11; 3 active of 6 users
+        crate::helpers::approx(&g["advanced"]["conversionRate"], 4.0 / 11.0 * 100.0);
+        crate::helpers::approx(&g["advanced"]["retentionRate"], 50.0);
+
+        // skipped fields compute nothing
+        let d = app
+            .data(
+                &ask("security @skip(if: true) { totalLogins } trends @include(if: false) { daily { requests } }"),
+                v.clone(),
+            )
+            .await;
+        assert_eq!(groups(&d["globalStatistics"]["meta"]), Vec::<String>::new());
+        assert_eq!(computations(&app.state.engine), 4);
+        app.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn group_queries_read_the_same_entries_as_global_statistics() {
+    for engine in engines() {
+        let app = TestApp::new(&engine).await;
+        app.load(ROWS).await;
+        let v = json!({ "f": { "asOf": AS_OF } });
+        app.data(crate::metrics::GLOBAL, v.clone()).await;
+        let after_global = computations(&app.state.engine);
+        let d = app
+            .data(
+                "query($f: StatsFilter) { overview(filter: $f) { totalUsers totalRevenue avgRating } \
+                 requests(filter: $f) { total } financial(filter: $f) { totalRevenue } \
+                 satisfaction(filter: $f) { totalReviews } advanced(filter: $f) { churnRate } \
+                 technicians(filter: $f) { total topTechnicians { technicianId } any: topTechnicians(minReviews: 1) { technicianId } } \
+                 security(filter: $f) { failedLogins suspiciousIps { ipAddress } } \
+                 trends(filter: $f, granularity: WEEKLY) { requests } }",
+                v.clone(),
+            )
+            .await;
+        // every figure came from an entry the global query made
+        assert_eq!(computations(&app.state.engine), after_global);
+        assert_eq!(d["overview"]["totalUsers"], 6);
+        assert_eq!(d["requests"]["total"], 11);
+        assert_eq!(d["trends"].as_array().unwrap().len(), 12);
+        // non-default arguments are entries of their own, computed once
+        let other = "query($f: StatsFilter) { technicians(filter: $f) { topTechnicians(limit: 1, minReviews: 1) { technicianId } } \
+                     security(filter: $f) { suspiciousIps(limit: 1) { ipAddress } } \
+                     trends(filter: $f, granularity: DAILY, points: 30) { requests } }";
+        let first = app.data(other, v.clone()).await;
+        assert_eq!(computations(&app.state.engine), after_global + 3);
+        let second = app.data(other, v.clone()).await;
+        assert_eq!(computations(&app.state.engine), after_global + 3);
+        assert_eq!(first, second);
+        assert_eq!(
+            first["technicians"]["topTechnicians"],
+            json!([{ "technicianId": "3" }])
+        );
+        assert_eq!(first["trends"].as_array().unwrap().len(), 30);
+        app.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn meta_tells_the_oldest_entry_and_whether_anything_was_computed() {
+    for engine in engines() {
+        let app = TestApp::new(&engine).await;
+        app.load(ROWS).await;
+        let v = json!({ "f": { "asOf": AS_OF } });
+        let q = format!(
+            "query($f: StatsFilter) {{ globalStatistics(filter: $f) {{ requests {{ total }} satisfaction {{ totalReviews }} {META} }} }}"
+        );
+        let first = app.data(&q, v.clone()).await["globalStatistics"]["meta"].clone();
+        assert_eq!(first["cacheHit"], false);
+        // a new review: satisfaction is computed again, requests is served
+        app.load(NEW_REVIEW).await;
+        let meta = app.data(&q, v.clone()).await["globalStatistics"]["meta"].clone();
+        assert_eq!(meta["cacheHit"], false);
+        assert_eq!(meta["stale"], false);
+        let entry = |group: &str| {
+            meta["entries"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|e| e["group"] == group)
+                .unwrap()
+                .clone()
+        };
+        assert_eq!(entry("requests")["cacheHit"], true);
+        assert_eq!(entry("satisfaction")["cacheHit"], false);
+        // computedAt is the oldest entry's, calculationMs the longest computation's
+        assert_eq!(meta["computedAt"], entry("requests")["computedAt"]);
+        let first_requests = first["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["group"] == "requests")
+            .unwrap();
+        assert_eq!(meta["computedAt"], first_requests["computedAt"]);
+        let longest = [entry("requests"), entry("satisfaction")]
+            .iter()
+            .map(|e| e["calculationMs"].as_i64().unwrap())
+            .max()
+            .unwrap();
+        assert_eq!(meta["calculationMs"], longest);
+        assert!(
+            entry("requests")["key"]
+                .as_str()
+                .unwrap()
+                .starts_with("requests:")
+        );
+        // nothing new: a hit
+        let hit = app.data(&q, v).await["globalStatistics"]["meta"].clone();
+        assert_eq!(hit["cacheHit"], true);
         app.cleanup().await;
     }
 }
@@ -130,7 +380,7 @@ async fn refresh_and_invalidate_through_graphql() {
     for engine in engines() {
         let app = TestApp::new(&engine).await;
         app.load(ROWS).await;
-        let q = "query($f: StatsFilter) { globalStatistics(filter: $f) { requests { total } meta { cacheHit stale computedAt } } }";
+        let q = "query($f: StatsFilter) { globalStatistics(filter: $f) { requests { total } financial { totalRevenue } meta { cacheHit stale computedAt } } }";
         let v = json!({ "f": { "asOf": AS_OF } });
         let first = app.data(q, v.clone()).await;
         let second = app.data(q, v.clone()).await;
@@ -157,13 +407,18 @@ async fn refresh_and_invalidate_through_graphql() {
         assert_eq!(none["invalidateStatisticsCache"], 0);
         let one = app
             .data(
-                "mutation { invalidateStatisticsCache(prefix: \"global\") }",
+                "mutation { invalidateStatisticsCache(prefix: \"financial\") }",
                 json!({}),
             )
             .await;
         assert_eq!(one["invalidateStatisticsCache"], 1);
         let after = app.data(q, v.clone()).await;
         assert_eq!(after["globalStatistics"]["meta"]["cacheHit"], false);
+        assert_eq!(computed(&json!({ "entries": [] })), Vec::<String>::new());
+        let all = app
+            .data("mutation { invalidateStatisticsCache }", json!({}))
+            .await;
+        assert_eq!(all["invalidateStatisticsCache"], 2);
         // a client may do neither
         let token = app.token(2, 1);
         let (_, body) = app
@@ -188,83 +443,154 @@ async fn refresh_and_invalidate_through_graphql() {
     }
 }
 
-#[tokio::test]
-async fn with_the_database_gone_cached_answers_are_served_and_the_rest_is_unavailable() {
-    let app = TestApp::new(&Engine::Sqlite).await;
-    app.load(ROWS).await;
-    let cache = StatsCache::new(app.db.clone(), settings(chrono::Duration::zero()));
-    let (key, window) = window();
-    cache.global(&key, &window).await.unwrap();
-    app.db.clone().close().await.unwrap();
-    let served = cache.global(&key, &window).await.unwrap();
-    assert!(served.cache_hit && served.stale);
-    assert_eq!(served.entry.data.requests.total, 11);
-    let other = WindowInput {
-        city: Some("Gao".into()),
-        ..input()
-    };
-    let other_key = cache::key(&other, chrono_tz::UTC);
-    let other_window = Window::from_input(other, chrono::Utc::now(), chrono_tz::UTC).unwrap();
-    let err = cache.global(&other_key, &other_window).await.unwrap_err();
-    assert_eq!(err.code(), "UNAVAILABLE");
-    app.cleanup().await;
-}
-
 #[test]
 fn keys_start_with_the_group_and_stay_short() {
-    let (key, _) = window();
-    assert!(key.starts_with("global:"));
+    let key = teliman_stats::stats::engine::key(Group::Requests, &window());
+    assert!(key.starts_with("requests:"), "{key}");
+    let top = teliman_stats::stats::engine::key(
+        Group::TopTechnicians {
+            limit: 10,
+            min_reviews: 3,
+        },
+        &window(),
+    );
+    assert!(top.starts_with("technicians.top(10,3):"), "{top}");
     let long = WindowInput {
         city: Some("é".repeat(100)),
         specialty: Some("x".repeat(100)),
         ..input()
     };
-    let k = cache::key(&long, chrono_tz::UTC);
-    assert!(k.starts_with("global:") && k.len() <= 200);
+    let w = |i: WindowInput| Window::from_input(i, chrono::Utc::now(), chrono_tz::UTC).unwrap();
+    let k = teliman_stats::stats::engine::key(Group::Financial, &w(long.clone()));
+    assert!(k.starts_with("financial:") && k.len() <= 200, "{k}");
+    let shorter = WindowInput {
+        city: Some("é".repeat(99)),
+        ..long
+    };
     assert_ne!(
         k,
-        cache::key(
-            &WindowInput {
-                city: Some("é".repeat(99)),
-                ..long.clone()
-            },
-            chrono_tz::UTC
-        )
+        teliman_stats::stats::engine::key(Group::Financial, &w(shorter))
+    );
+    // a live filter has one key whatever the clock; an explicit asOf is part of the key
+    let live = |now| Window::from_input(WindowInput::default(), now, chrono_tz::UTC).unwrap();
+    let now = chrono::Utc::now();
+    assert_eq!(
+        teliman_stats::stats::engine::key(Group::Users, &live(now)),
+        teliman_stats::stats::engine::key(Group::Users, &live(now + chrono::Duration::hours(1)))
+    );
+    assert_ne!(
+        teliman_stats::stats::engine::key(Group::Users, &live(now)),
+        teliman_stats::stats::engine::key(Group::Users, &window())
     );
 }
 
-#[tokio::test]
-async fn metrics_are_exposed_in_prometheus_text() {
-    let app = TestApp::new(&Engine::Sqlite).await;
-    app.load(ROWS).await;
-    let q =
-        "query Dashboard($f: StatsFilter) { globalStatistics(filter: $f) { meta { cacheHit } } }";
-    app.data(q, json!({ "f": { "asOf": AS_OF } })).await;
-    app.data(q, json!({ "f": { "asOf": AS_OF } })).await;
+/// The text of `/metrics`.
+async fn metrics_text(app: &TestApp) -> String {
     let (status, body) = app.raw("GET", "/metrics", None, String::new()).await;
     assert_eq!(status, axum::http::StatusCode::OK);
-    let text = body.as_str().unwrap();
-    for needle in [
-        "teliman_stats_graphql_requests_total{operation=\"Dashboard\",outcome=\"ok\"}",
-        "teliman_stats_graphql_request_duration_seconds_bucket{le=",
-        "teliman_stats_cache_events_total{level=\"l1\",result=\"hit\"}",
-        "teliman_stats_cache_events_total{level=\"none\",result=\"miss\"}",
-        "teliman_stats_computation_duration_seconds_count{group=\"requests\"}",
-        "teliman_stats_fingerprint_checks_total",
-        "teliman_stats_database_errors_total",
-    ] {
-        assert!(text.contains(needle), "missing {needle} in\n{text}");
-    }
+    body.as_str().unwrap().to_string()
+}
+
+/// The value of one series in the Prometheus text (0 when absent).
+fn series(text: &str, name: &str) -> f64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+        .unwrap_or(0.0)
+}
+
+#[tokio::test]
+async fn metrics_count_requests_computations_and_checks() {
+    // the counters are the process's: other tests add to them, so each is checked to grow
+    // by at least what this test did
+    let app = TestApp::new(&Engine::Sqlite).await;
+    app.load(ROWS).await;
+    let q = "query Dashboard($f: StatsFilter) { globalStatistics(filter: $f) { financial { totalRevenue } meta { cacheHit } } }";
+    let before = metrics_text(&app).await;
+    let ok = "teliman_stats_graphql_requests_total{operation=\"Dashboard\",outcome=\"ok\"}";
+    let financial = "teliman_stats_computation_duration_seconds_count{group=\"financial\"}";
+    let checks = "teliman_stats_fingerprint_checks_total";
+    let misses = "teliman_stats_cache_events_total{level=\"none\",result=\"miss\"}";
+    let hits = "teliman_stats_cache_events_total{level=\"l1\",result=\"hit\"}";
+    app.data(q, json!({ "f": { "asOf": AS_OF } })).await;
+    app.data(q, json!({ "f": { "asOf": AS_OF } })).await;
+    let (_, refused) = app.post(None, q, json!({})).await;
+    assert_eq!(codes(&refused), vec!["UNAUTHENTICATED"]);
+    let after = metrics_text(&app).await;
+    let grew = |name: &str| series(&after, name) - series(&before, name);
+    assert!(grew(ok) >= 2.0, "{ok}: {}", grew(ok));
+    assert!(grew(financial) >= 1.0, "{financial}: {}", grew(financial));
+    assert!(grew(misses) >= 1.0);
+    assert!(grew(hits) >= 1.0);
+    // each request checked the tables' versions (the interval is 0 in tests)
+    assert!(grew(checks) >= 2.0, "{checks}: {}", grew(checks));
+    assert!(
+        grew(
+            "teliman_stats_graphql_requests_total{operation=\"Dashboard\",outcome=\"UNAUTHENTICATED\"}"
+        ) >= 1.0
+    );
+    assert!(after.contains("teliman_stats_database_errors_total"));
+    assert!(after.contains("teliman_stats_cache_evictions_total"));
     app.cleanup().await;
 }
 
-/// PostgreSQL only: the database is dropped under the server, then comes back.
+/// Every pooled connection held by the test: the gateway can reach no database.
+async fn hold_every_connection(app: &TestApp) -> Vec<sea_orm::DatabaseTransaction> {
+    use sea_orm::TransactionTrait;
+    let mut held = Vec::new();
+    for _ in 0..app.state.config.db_max_connections {
+        held.push(app.db.begin().await.unwrap());
+    }
+    held
+}
+
 #[tokio::test]
-async fn a_database_outage_serves_the_cache_and_service_resumes_by_itself() {
+async fn with_no_database_connection_the_cache_serves_and_service_resumes_by_itself() {
+    for engine in engines() {
+        let app = TestApp::with_config(&engine, chrono_tz::UTC, |c| {
+            c.db_max_connections = 2;
+            c.db_timeout = std::time::Duration::from_secs(1);
+        })
+        .await;
+        app.load(ROWS).await;
+        let q = "query($f: StatsFilter) { globalStatistics(filter: $f) { requests { total } meta { cacheHit stale } } }";
+        let cached = json!({ "f": { "asOf": AS_OF } });
+        let uncached = json!({ "f": { "asOf": AS_OF, "city": "Gao" } });
+        let token = app.token(1, 1);
+        app.data(q, cached.clone()).await;
+
+        let held = hold_every_connection(&app).await;
+        let (_, body) = app.post(Some(&token), q, cached.clone()).await;
+        assert!(body.get("errors").is_none(), "{body}");
+        assert_eq!(body["data"]["globalStatistics"]["requests"]["total"], 11);
+        assert_eq!(body["data"]["globalStatistics"]["meta"]["cacheHit"], true);
+        let (_, body) = app.post(Some(&token), q, uncached.clone()).await;
+        assert_eq!(codes(&body), vec!["UNAVAILABLE"], "{body}");
+        let (status, _) = app.raw("GET", "/ready", None, String::new()).await;
+        assert_eq!(status, axum::http::StatusCode::SERVICE_UNAVAILABLE);
+
+        for connection in held {
+            connection.rollback().await.unwrap();
+        }
+        let (status, _) = app.raw("GET", "/ready", None, String::new()).await;
+        assert_eq!(status, axum::http::StatusCode::OK);
+        let (_, body) = app.post(Some(&token), q, uncached).await;
+        assert!(body.get("errors").is_none(), "{body}");
+        // no request in Gao
+        assert_eq!(body["data"]["globalStatistics"]["requests"]["total"], 0);
+        app.cleanup().await;
+    }
+}
+
+/// PostgreSQL only (SQLite has no server to lose): the database is dropped under the
+/// gateway, then comes back. Without `TEST_DATABASE_URL` this test has nothing to run on
+/// and says so; `.ci/run` always sets it.
+#[tokio::test]
+async fn a_dropped_postgres_database_serves_the_cache_and_service_resumes_by_itself() {
     let Some(Engine::Postgres(server)) = engines()
         .into_iter()
         .find(|e| matches!(e, Engine::Postgres(_)))
     else {
+        eprintln!("skipped: TEST_DATABASE_URL is not set");
         return;
     };
     let app = TestApp::new(&Engine::Postgres(server.clone())).await;
@@ -330,7 +656,7 @@ async fn repeated_operations_get_kept_answers_only_while_they_are_current() {
         app.load(ROWS).await;
         let q = "query($f: StatsFilter) { globalStatistics(filter: $f) { requests { total } meta { cacheHit stale computedAt } } }";
         let v = json!({ "f": { "asOf": AS_OF } });
-        let kept = || app.state.responses.hits.load(Ordering::SeqCst);
+        let kept = || app.state.answers.hits.load(Ordering::SeqCst);
         // computed, then a fresh hit whose answer is kept, then that answer again
         let first = app.data(q, v.clone()).await;
         let second = app.data(q, v.clone()).await;
@@ -340,10 +666,29 @@ async fn repeated_operations_get_kept_answers_only_while_they_are_current() {
         assert_eq!(first["globalStatistics"]["meta"]["cacheHit"], false);
         assert_eq!(second, third);
         assert_eq!(third["globalStatistics"]["requests"]["total"], 11);
+        assert_eq!(computations(&app.state.engine), 1);
+
+        // the same operation with other white space, commas and comments, and variables in
+        // another key order, is the same operation
+        let spaced = "query ( $f : StatsFilter ) , {\n  # the totals\n  globalStatistics ( filter : $f ) { requests { total } meta { cacheHit stale computedAt } }\n}";
+        let body =
+            json!({ "variables": { "f": { "period": "ALL", "asOf": AS_OF } }, "query": spaced })
+                .to_string();
+        let (_, same) = app
+            .raw("POST", "/graphql", Some(&app.token(1, 1)), body)
+            .await;
         assert_eq!(
-            app.state.cache.counters.computations.load(Ordering::SeqCst),
-            1
+            kept(),
+            1,
+            "variables differ (period given): another operation"
         );
+        assert_eq!(same["data"], third);
+        let body = json!({ "variables": { "f": { "asOf": AS_OF } }, "query": spaced }).to_string();
+        let (_, same) = app
+            .raw("POST", "/graphql", Some(&app.token(1, 1)), body)
+            .await;
+        assert_eq!(kept(), 2);
+        assert_eq!(same["data"], third);
 
         // a client sending the same bytes is refused, not answered
         let body = json!({ "query": q, "variables": v }).to_string();
@@ -353,54 +698,136 @@ async fn repeated_operations_get_kept_answers_only_while_they_are_current() {
         assert_eq!(codes(&refused), vec!["FORBIDDEN"]);
         let (_, anonymous) = app.raw("POST", "/graphql", None, body).await;
         assert_eq!(codes(&anonymous), vec!["UNAUTHENTICATED"]);
-        assert_eq!(kept(), 1);
+        assert_eq!(kept(), 2);
 
         // one more request in the period: the kept answer is no longer current
         app.load(NEW_REQUEST).await;
         let fresh = app.data(q, v.clone()).await;
-        assert_eq!(kept(), 1);
+        assert_eq!(kept(), 2);
         assert_eq!(fresh["globalStatistics"]["requests"]["total"], 12);
         assert_eq!(fresh["globalStatistics"]["meta"]["cacheHit"], false);
 
-        // an operation with another top-level field is never kept
+        // dropped entries by hand: not served again
+        app.data(q, v.clone()).await;
+        app.data(q, v.clone()).await;
+        assert_eq!(kept(), 3);
+        app.data(
+            "mutation { invalidateStatisticsCache(prefix: \"users\") }",
+            json!({}),
+        )
+        .await;
+        app.data(q, v.clone()).await;
+        assert_eq!(kept(), 3);
+
+        // an operation with a top-level field outside the engine is never kept
         let mixed = "query($f: StatsFilter) { globalStatistics(filter: $f) { requests { total } } realTimeStats { openRequests } }";
         for _ in 0..3 {
             app.data(mixed, v.clone()).await;
         }
-        assert_eq!(kept(), 1);
-        // nor one whose nested field read the database (a non-default top list)
+        assert_eq!(kept(), 3);
+        // a non-default top list is an entry: once cached, its answer is kept too
         let nested = "query($f: StatsFilter) { globalStatistics(filter: $f) { technicians { topTechnicians(limit: 2) { technicianId } } } }";
         for _ in 0..3 {
             app.data(nested, v.clone()).await;
         }
-        assert_eq!(kept(), 1);
+        assert_eq!(kept(), 4);
         app.cleanup().await;
     }
 }
 
 #[tokio::test]
-async fn the_fingerprint_sees_deletes_and_updates_that_leave_the_latest_change_alone() {
+async fn the_shared_cache_stays_within_its_bound_over_ten_thousand_instants() {
+    const BOUND: u64 = 256 * 1024;
     for engine in engines() {
         let app = TestApp::new(&engine).await;
         app.load(ROWS).await;
-        let cache = StatsCache::new(app.db.clone(), settings(chrono::Duration::hours(1)));
-        let before = cache.fingerprint_now().await.unwrap();
-        // the requests part: the 12 rows of the fixture (one created after AS_OF)
-        let requests_part = |fp: &str| fp.split('|').nth(2).unwrap().to_string();
-        assert!(requests_part(&before).starts_with("12:"), "{before}");
-        app.load(NEW_REQUEST).await;
-        let inserted = cache.fingerprint_now().await.unwrap();
-        assert!(requests_part(&inserted).starts_with("13:"), "{inserted}");
-        // an update that keeps updated_at, then the delete of a row that is not the latest
-        app.load("UPDATE repair_requests SET is_urgent = NOT is_urgent WHERE id = 100")
-            .await;
-        let updated = cache.fingerprint_now().await.unwrap();
-        assert_ne!(updated, inserted);
-        app.load("DELETE FROM repair_requests WHERE id = 100").await;
-        let deleted = cache.fingerprint_now().await.unwrap();
-        assert!(requests_part(&deleted).starts_with("12:"), "{deleted}");
-        assert_ne!(deleted, before);
-        assert_ne!(deleted, updated);
+        let mut s = settings(chrono::Duration::hours(1));
+        s.l2_max_bytes = BOUND;
+        // a small L1, so most answers come from the table or a computation
+        s.l1_max_bytes = 64 * 1024;
+        let stats = StatsEngine::new(app.db.clone(), s);
+        // users exist from their created_at: 01-01, 01-10, 01-15, 02-01, 03-01, 05-20, 06-15
+        // 12:00, 06-20 (users 1, 5, 6, 2, 7, 3, 4, 8)
+        let created: [&str; 8] = [
+            "2026-01-01T00:00:00Z",
+            "2026-01-10T00:00:00Z",
+            "2026-01-15T00:00:00Z",
+            "2026-02-01T00:00:00Z",
+            "2026-03-01T00:00:00Z",
+            "2026-05-20T00:00:00Z",
+            "2026-06-15T12:00:00Z",
+            "2026-06-20T00:00:00Z",
+        ];
+        let created: Vec<chrono::DateTime<chrono::Utc>> =
+            created.iter().map(|t| t.parse().unwrap()).collect();
+        let start: chrono::DateTime<chrono::Utc> = "2025-12-25T00:00:00Z".parse().unwrap();
+        let asked = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let mut tasks = Vec::new();
+        for worker in 0..8u32 {
+            let (stats, created, asked) = (stats.clone(), created.clone(), asked.clone());
+            tasks.push(tokio::spawn(async move {
+                for i in (worker..10_000).step_by(8) {
+                    // 10,000 distinct instants, 17 minutes apart, across the data
+                    let as_of = start + chrono::Duration::minutes(17 * i64::from(i));
+                    let window = Window::from_input(
+                        WindowInput {
+                            as_of: Some(as_of),
+                            ..Default::default()
+                        },
+                        chrono::Utc::now(),
+                        chrono_tz::UTC,
+                    )
+                    .unwrap();
+                    let users = Statistics::fetch(stats.clone(), window, [], None)
+                        .await
+                        .unwrap()
+                        .users()
+                        .await
+                        .unwrap();
+                    let expected = created.iter().filter(|c| **c < as_of).count() as i64;
+                    assert_eq!(users.total, expected, "at {as_of}");
+                    asked.fetch_add(1, Ordering::Relaxed);
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        assert_eq!(asked.load(Ordering::Relaxed), 10_000);
+        assert_eq!(computations(&stats), 10_000);
+        let bytes = stats.shared_bytes().await.unwrap() as u64;
+        assert!(
+            bytes <= BOUND,
+            "{bytes} bytes in the shared cache, bound {BOUND}"
+        );
+        // the table holds entries (it was used), and far fewer than were written
+        use sea_orm::{ConnectionTrait, Statement};
+        let rows = app
+            .db
+            .query_one_raw(Statement::from_string(
+                app.db.get_database_backend(),
+                "SELECT COUNT(*) AS n FROM statistics_cache",
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get::<i64>("", "n")
+            .unwrap();
+        assert!(rows > 100 && rows < 5_000, "{rows} rows");
+        // the most recent instants are still served from the table, and right
+        let last = start + chrono::Duration::minutes(17 * 9_999);
+        let window = Window::from_input(
+            WindowInput {
+                as_of: Some(last),
+                ..Default::default()
+            },
+            chrono::Utc::now(),
+            chrono_tz::UTC,
+        )
+        .unwrap();
+        let fresh = StatsEngine::new(app.db.clone(), settings(chrono::Duration::hours(1)));
+        let served = fresh.get(Group::Users, &window).await.unwrap();
+        assert!(served.cache_hit, "the latest entry was evicted first");
         app.cleanup().await;
     }
 }

@@ -61,10 +61,11 @@ pub fn test_config(url: &str, timezone: chrono_tz::Tz) -> Config {
         max_aliases: 100,
         max_body_bytes: 1024 * 1024,
         currency: "XOF".into(),
-        cache: teliman_stats::stats::cache::CacheSettings {
+        cache: teliman_stats::stats::CacheSettings {
             ttl: chrono::Duration::hours(1),
             max_stale: chrono::Duration::hours(24),
             l1_max_bytes: 10 * 1024 * 1024,
+            l2_max_bytes: 256 * 1024 * 1024,
             // every request checks the source tables, so tests that change rows see it
             fingerprint_interval: Duration::ZERO,
             snapshot_interval: chrono::Duration::minutes(15),
@@ -128,7 +129,7 @@ impl TestApp {
         };
         let mut config = test_config(&url, timezone);
         tweak(&mut config);
-        let db = teliman_stats::db::connect(&url, Duration::from_secs(5), 5)
+        let db = teliman_stats::db::connect(&url, config.db_timeout, config.db_max_connections)
             .await
             .expect("connect to the test database");
         Migrator::up(&db, None).await.expect("migrate");

@@ -2,10 +2,12 @@
 
 mod access;
 mod cache;
+mod capture;
 mod cli;
 mod entities;
 mod fixture;
 mod helpers;
+mod inputs;
 mod metrics;
 mod playground;
 mod schema;

@@ -553,34 +553,84 @@ async fn money_sums_are_exact_to_the_cent() {
 }
 
 #[tokio::test]
-async fn overview_and_group_queries_agree_with_global() {
+async fn group_queries_agree_with_global_statistics() {
     for engine in engines() {
         let app = fixture(&engine).await;
-        let v = json!({ "f": { "asOf": AS_OF } });
-        let d = app
-            .data(
-                "query($f: StatsFilter) { overview(filter: $f) { totalUsers totalRevenue } requests(filter: $f) { total } \
-                 financial(filter: $f) { totalRevenue } satisfaction(filter: $f) { totalReviews } \
-                 technicians(filter: $f) { total topTechnicians(limit: 1, minReviews: 1) { technicianId } } \
-                 security(filter: $f) { failedLogins suspiciousIps(limit: 1) { ipAddress } } advanced(filter: $f) { retentionRate } }",
-                v,
-            )
-            .await;
-        assert_eq!(d["overview"]["totalUsers"], 6);
-        assert_eq!(d["overview"]["totalRevenue"], "1000000012.94");
-        assert_eq!(d["requests"]["total"], 11);
-        assert_eq!(d["financial"]["totalRevenue"], "1000000012.94");
-        assert_eq!(d["satisfaction"]["totalReviews"], 6);
-        assert_eq!(
-            d["technicians"]["topTechnicians"],
-            json!([{ "technicianId": "3" }])
-        );
-        assert_eq!(d["security"]["failedLogins"], 20);
-        assert_eq!(
-            d["security"]["suspiciousIps"],
-            json!([{ "ipAddress": "10.0.0.7" }])
-        );
-        approx(&d["advanced"]["retentionRate"], 50.0);
+        // each group query asks the same fields as globalStatistics, under the same filter;
+        // a custom range and a slice, so nothing is a default
+        let fields = [
+            (
+                "overview",
+                "{ totalUsers activeUsers30d newUsers30d totalRequests totalRevenue avgRating }",
+            ),
+            (
+                "requests",
+                "{ total pending inProgress completed cancelled urgent successRate avgResponseTimeHours avgCompletionTimeHours bySpecialty { key total completed successRate } byCity { key total } }",
+            ),
+            (
+                "financial",
+                "{ totalRevenue technicianPayouts platformFees avgRequestValue paymentMethods { method count total } paymentSuccessRate refundedAmount }",
+            ),
+            (
+                "satisfaction",
+                "{ totalReviews avgRating satisfactionRate recommendationRate ratingDistribution { rating count } }",
+            ),
+            (
+                "technicians",
+                "{ total verified available avgRating topTechnicians(limit: 2, minReviews: 1) { technicianId avgRating reviews completedRequests revenue } }",
+            ),
+            (
+                "security",
+                "{ totalLogins failedLogins loginSuccessRate securityAlerts suspiciousIps(limit: 1) { ipAddress failed lastSeen } }",
+            ),
+            ("advanced", "{ conversionRate retentionRate churnRate }"),
+        ];
+        for filter in [
+            json!({ "asOf": AS_OF }),
+            json!({ "asOf": AS_OF, "from": "2026-05-01T00:00:00Z", "specialty": "plumbing" }),
+        ] {
+            let inner: String = fields.iter().map(|(n, f)| format!("{n} {f} ")).collect();
+            let global = app
+                .data(
+                    &format!(
+                        "query($f: StatsFilter) {{ globalStatistics(filter: $f) {{ {inner} }} }}"
+                    ),
+                    json!({ "f": filter }),
+                )
+                .await;
+            let outer: String = fields
+                .iter()
+                .map(|(n, f)| format!("{n}(filter: $f) {f} "))
+                .collect();
+            let groups = app
+                .data(
+                    &format!("query($f: StatsFilter) {{ {outer} }}"),
+                    json!({ "f": filter }),
+                )
+                .await;
+            for (name, _) in fields {
+                assert_eq!(
+                    groups[name], global["globalStatistics"][name],
+                    "{name} under {filter}"
+                );
+            }
+            // and they are the figures worked out by hand in the other tests
+            if filter.get("from").is_none() {
+                assert_eq!(groups["overview"]["totalUsers"], 6);
+                assert_eq!(groups["overview"]["totalRevenue"], "1000000012.94");
+                assert_eq!(groups["requests"]["total"], 11);
+                assert_eq!(groups["satisfaction"]["totalReviews"], 6);
+                assert_eq!(groups["security"]["failedLogins"], 20);
+                assert_eq!(
+                    groups["security"]["suspiciousIps"][0]["ipAddress"],
+                    "10.0.0.7"
+                );
+                approx(&groups["advanced"]["retentionRate"], 50.0);
+            } else {
+                // plumbing requests created from 05-01: R2, R6, R7, R8, R11
+                assert_eq!(groups["requests"]["total"], 5);
+            }
+        }
         app.cleanup().await;
     }
 }

@@ -1,32 +1,35 @@
-//! Snapshots of the unfiltered global statistics and their pages.
+//! Snapshots of the unfiltered global statistics: one per interval across replicas, and
+//! their pages.
 
-use crate::fixture::{AS_OF, ROWS};
+use crate::fixture::ROWS;
 use crate::helpers::{TestApp, codes, engines};
 use serde_json::json;
-use teliman_stats::stats::cache::{self, CacheSettings, StatsCache};
-use teliman_stats::stats::{Window, WindowInput};
+use teliman_stats::stats::{Engine as StatsEngine, snapshots};
 
 const PAGE: &str = "query($first: Int, $after: String) { statisticsSnapshots(first: $first, after: $after) { \
     edges { cursor node { totalRequests totalRevenue platformFees totalUsers } } pageInfo { hasNextPage endCursor } } }";
 
 #[tokio::test]
-async fn unfiltered_computations_are_kept_and_paged() {
+async fn one_snapshot_per_interval_across_replicas_and_pages() {
     for engine in engines() {
         let app = TestApp::new(&engine).await;
         app.load(ROWS).await;
-        // a filtered answer is not a snapshot; the unfiltered one is, once per interval
-        app.data(
-            "query($f: StatsFilter) { globalStatistics(filter: $f) { meta { asOf } } }",
-            json!({ "f": { "asOf": AS_OF } }),
-        )
-        .await;
-        app.data("{ globalStatistics { meta { asOf } } }", json!({}))
-            .await;
-        app.data(
-            "mutation { refreshStatistics { meta { asOf } } }",
-            json!({}),
-        )
-        .await;
+        let interval = app.state.config.cache.snapshot_interval;
+        // two replicas on the database, each with its own engine
+        let replicas = [
+            app.state.engine.clone(),
+            StatsEngine::new(app.db.clone(), app.state.config.cache.clone()),
+        ];
+        let tz = chrono_tz::UTC;
+        let t0: chrono::DateTime<chrono::Utc> = "2030-01-01T00:00:00Z".parse().unwrap();
+        let mut stored = 0;
+        for tick in [t0, t0 + chrono::Duration::seconds(10)] {
+            for replica in &replicas {
+                stored += usize::from(snapshots::take(replica, tz, tick).await.unwrap());
+            }
+        }
+        // four takes in one interval: one row
+        assert_eq!(stored, 1);
         let d = app.data(PAGE, json!({ "first": 10 })).await;
         // today every fixture row exists: 12 requests; revenue adds P4 (0.70) and P7
         // (999999999.99) to the 1000000012.94 of AS_OF
@@ -38,16 +41,15 @@ async fn unfiltered_computations_are_kept_and_paged() {
             d["statisticsSnapshots"]["edges"].as_array().unwrap().len(),
             1
         );
-
-        // with no interval every fresh computation is kept
-        let mut settings: CacheSettings = app_settings();
-        settings.snapshot_interval = chrono::Duration::zero();
-        let cache = StatsCache::new(app.db.clone(), settings);
-        let key = cache::key(&WindowInput::default(), chrono_tz::UTC);
-        let window =
-            Window::from_input(WindowInput::default(), chrono::Utc::now(), chrono_tz::UTC).unwrap();
-        cache.refresh(&key, &window).await.unwrap();
-        cache.refresh(&key, &window).await.unwrap();
+        // the next two intervals, taken concurrently by both replicas
+        for n in [1, 2] {
+            let tick = t0 + interval * n;
+            let (a, b) = tokio::join!(
+                snapshots::take(&replicas[0], tz, tick),
+                snapshots::take(&replicas[1], tz, tick)
+            );
+            assert_eq!(usize::from(a.unwrap()) + usize::from(b.unwrap()), 1);
+        }
         let p1 = app.data(PAGE, json!({ "first": 2 })).await["statisticsSnapshots"].clone();
         assert_eq!(p1["edges"].as_array().unwrap().len(), 2);
         assert_eq!(p1["pageInfo"]["hasNextPage"], true);
@@ -72,8 +74,4 @@ async fn unfiltered_computations_are_kept_and_paged() {
         }
         app.cleanup().await;
     }
-}
-
-fn app_settings() -> CacheSettings {
-    crate::helpers::test_config("sqlite::memory:", chrono_tz::UTC).cache
 }

@@ -1,4 +1,5 @@
 //! `Window`: the instant, period and slices a computation reads, validated from a filter.
+//! Plain values: the metrics read them, the engine keys its entries by them.
 
 use crate::error::{AppError, AppResult};
 use chrono::{DateTime, Duration, Utc};
@@ -50,6 +51,16 @@ pub struct WindowInput {
     pub specialty: Option<String>,
 }
 
+/// The period as the client named it: a preset, or a custom range as given (before `to`
+/// is cut to `asOf`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Span {
+    /// A named period.
+    Period(Period),
+    /// `[from, to)`, either end open.
+    Range(Option<DateTime<Utc>>, Option<DateTime<Utc>>),
+}
+
 /// What one computation reads: nothing at or after `as_of` exists; the period is
 /// `[start, end)` with `end <= as_of`.
 #[derive(Clone, Debug, PartialEq)]
@@ -66,6 +77,10 @@ pub struct Window {
     pub specialty: Option<String>,
     /// Reporting time zone for calendar buckets.
     pub tz: Tz,
+    /// The period as asked.
+    pub span: Span,
+    /// No `asOf` was given: the window follows the clock (`as_of` is when it was read).
+    pub live: bool,
 }
 
 /// Longest slice value accepted.
@@ -87,7 +102,7 @@ impl Window {
         };
         let city = check_slice("city", input.city)?;
         let specialty = check_slice("specialty", input.specialty)?;
-        let (start, end) = if input.from.is_some() || input.to.is_some() {
+        let span = if input.from.is_some() || input.to.is_some() {
             if let (Some(from), Some(to)) = (input.from, input.to)
                 && from >= to
             {
@@ -97,16 +112,11 @@ impl Window {
                     to.to_rfc3339()
                 )));
             }
-            (input.from, input.to.map_or(as_of, |t| t.min(as_of)))
+            Span::Range(input.from, input.to)
         } else {
-            let start = match input.period.unwrap_or_default() {
-                Period::Last24h => Some(as_of - Duration::hours(24)),
-                Period::Last7d => Some(as_of - Duration::days(7)),
-                Period::Last30d => Some(as_of - Duration::days(30)),
-                Period::All => None,
-            };
-            (start, as_of)
+            Span::Period(input.period.unwrap_or_default())
         };
+        let (start, end) = bounds(span, as_of);
         Ok(Window {
             as_of,
             start,
@@ -114,7 +124,41 @@ impl Window {
             city,
             specialty,
             tz,
+            span,
+            live: input.as_of.is_none(),
         })
+    }
+
+    /// The same filter read at another instant (a live window recomputed later).
+    pub fn at(&self, as_of: DateTime<Utc>) -> Window {
+        let (start, end) = bounds(self.span, as_of);
+        Window {
+            as_of,
+            start,
+            end,
+            ..self.clone()
+        }
+    }
+
+    /// The filter as a cache key part: the same for every request that asks the same
+    /// question (a live window is `live`, whatever the clock).
+    pub fn key(&self) -> String {
+        let t = |d: Option<DateTime<Utc>>| d.map(|d| d.to_rfc3339()).unwrap_or_default();
+        let span = match self.span {
+            Span::Period(p) => format!("{p:?}"),
+            Span::Range(from, to) => format!("{}..{}", t(from), t(to)),
+        };
+        let as_of = if self.live {
+            "live".to_string()
+        } else {
+            self.as_of.to_rfc3339()
+        };
+        format!(
+            "{as_of}|{span}|{}|{}|{}",
+            self.tz.name(),
+            self.city.as_deref().unwrap_or(""),
+            self.specialty.as_deref().unwrap_or("")
+        )
     }
 
     /// The unfiltered window at `as_of`: all time, no slices.
@@ -126,12 +170,38 @@ impl Window {
             city: None,
             specialty: None,
             tz,
+            span: Span::Period(Period::All),
+            live: false,
+        }
+    }
+
+    /// The unfiltered window that follows the clock, read now.
+    pub fn live_all(now: DateTime<Utc>, tz: Tz) -> Window {
+        Window {
+            live: true,
+            ..Window::all(now, tz)
         }
     }
 
     /// Whether a city or specialty slice applies.
     pub fn is_sliced(&self) -> bool {
         self.city.is_some() || self.specialty.is_some()
+    }
+}
+
+/// `[start, end)` of a span read at `as_of`.
+fn bounds(span: Span, as_of: DateTime<Utc>) -> (Option<DateTime<Utc>>, DateTime<Utc>) {
+    match span {
+        Span::Range(from, to) => (from, to.map_or(as_of, |t| t.min(as_of))),
+        Span::Period(period) => {
+            let start = match period {
+                Period::Last24h => Some(as_of - Duration::hours(24)),
+                Period::Last7d => Some(as_of - Duration::days(7)),
+                Period::Last30d => Some(as_of - Duration::days(30)),
+                Period::All => None,
+            };
+            (start, as_of)
+        }
     }
 }
 
