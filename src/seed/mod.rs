@@ -132,17 +132,13 @@ pub async fn move_sequences_past_ids(db: &impl ConnectionTrait) -> Result<(), Db
 
 /// Whether the operational tables hold any row.
 pub async fn has_data(db: &DatabaseConnection) -> Result<bool, DbErr> {
-    let row = db
-        .query_one_raw(sea_orm::Statement::from_string(
-            db.get_database_backend(),
-            "SELECT (SELECT COUNT(*) FROM users) + (SELECT COUNT(*) FROM repair_requests)",
-        ))
-        .await?;
-    Ok(row
-        .map(|r| r.try_get_by_index::<i64>(0))
-        .transpose()?
-        .unwrap_or(0)
-        > 0)
+    #[derive(sea_orm::FromQueryResult)]
+    struct Rows {
+        n: i64,
+    }
+    let mut sql = crate::db::Sql::new(db.get_database_backend());
+    sql.push("SELECT (SELECT COUNT(*) FROM users) + (SELECT COUNT(*) FROM repair_requests) AS n");
+    Ok(sql.row::<Rows>(db).await?.n > 0)
 }
 
 /// Samples instants over the history: more recent days weigh more (growth) and weekends

@@ -144,23 +144,27 @@ pub async fn drop_secondary_indexes(
         .join(", ");
     let sql = match backend {
         DatabaseBackend::Postgres => format!(
-            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() \
+            "SELECT indexname AS name, indexdef AS definition FROM pg_indexes WHERE schemaname = current_schema() \
              AND tablename IN ({list}) AND indexname NOT IN (SELECT conname FROM pg_constraint)"
         ),
         _ => format!(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
+            "SELECT name, sql AS definition FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
              AND tbl_name IN ({list})"
         ),
     };
-    let rows = db
-        .query_all_raw(sea_orm::Statement::from_string(backend, sql))
-        .await?;
-    let mut create = Vec::with_capacity(rows.len());
-    for row in rows {
-        let name: String = row.try_get_by_index(0)?;
-        create.push(row.try_get_by_index::<String>(1)?);
-        db.execute_unprepared(&format!("DROP INDEX \"{name}\""))
+    #[derive(sea_orm::FromQueryResult)]
+    struct Index {
+        name: String,
+        definition: String,
+    }
+    let mut query = crate::db::Sql::new(backend);
+    query.push(&sql);
+    let indexes: Vec<Index> = query.rows(db).await?;
+    let mut create = Vec::with_capacity(indexes.len());
+    for index in indexes {
+        db.execute_unprepared(&format!("DROP INDEX \"{}\"", index.name))
             .await?;
+        create.push(index.definition);
     }
     Ok(create)
 }

@@ -133,6 +133,11 @@ impl Fingerprint {
 pub struct Versions(Vec<(Table, TableVersion)>);
 
 impl Versions {
+    /// The version of `table`, if the entry read it.
+    pub fn version(&self, table: Table) -> Option<&TableVersion> {
+        self.0.iter().find(|(t, _)| *t == table).map(|(_, v)| v)
+    }
+
     /// Whether none of these tables changed in `now`.
     pub fn current_in(&self, now: &Fingerprint) -> bool {
         self.0.iter().all(|(t, v)| now.version(*t) == v)

@@ -478,3 +478,22 @@ fn served(key: Arc<str>, entry: Arc<Entry>, cache_hit: bool, stale: bool) -> Ser
         stale,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_holding_a_lock_does_not_lock_everyone_out() {
+        let m = Arc::new(Mutex::new(1));
+        let held = m.clone();
+        let _ = std::thread::spawn(move || {
+            let _guard = held.lock().unwrap();
+            panic!("a panic while holding the lock");
+        })
+        .join();
+        assert!(m.is_poisoned());
+        *lock(&m) += 1;
+        assert_eq!(*lock(&m), 2);
+    }
+}

@@ -581,17 +581,12 @@ async fn with_no_database_connection_the_cache_serves_and_service_resumes_by_its
     }
 }
 
-/// PostgreSQL only (SQLite has no server to lose): the database is dropped under the
-/// gateway, then comes back. Without `TEST_DATABASE_URL` this test has nothing to run on
-/// and says so; `.ci/run` always sets it.
+/// PostgreSQL (SQLite has no server to lose): the database is dropped under the gateway,
+/// then comes back.
 #[tokio::test]
 async fn a_dropped_postgres_database_serves_the_cache_and_service_resumes_by_itself() {
-    let Some(Engine::Postgres(server)) = engines()
-        .into_iter()
-        .find(|e| matches!(e, Engine::Postgres(_)))
-    else {
-        eprintln!("skipped: TEST_DATABASE_URL is not set");
-        return;
+    let Engine::Postgres(server) = crate::helpers::postgres() else {
+        unreachable!("postgres() is a PostgreSQL engine")
     };
     let app = TestApp::new(&Engine::Postgres(server.clone())).await;
     app.load(ROWS).await;

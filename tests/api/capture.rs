@@ -3,13 +3,13 @@
 //! data, and the platform's writers never wait for each other nor deadlock because of it.
 
 use crate::fixture::{AS_OF, ROWS};
-use crate::helpers::{Engine, TestApp, engines};
+use crate::helpers::{Engine, TestApp, engines, postgres};
 use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use teliman_stats::stats::changes::{self, Table, TableVersion};
-use teliman_stats::stats::{CacheSettings, Engine as StatsEngine, Group, Statistics, upkeep};
+use teliman_stats::stats::{CacheSettings, Engine as StatsEngine, Group, upkeep};
 use teliman_stats::window::{Window, WindowInput};
 
 fn settings(interval: Duration) -> CacheSettings {
@@ -137,8 +137,8 @@ async fn folding_the_log_keeps_every_version() {
     }
 }
 
-/// Requests in the period at `AS_OF` as the engine serves them.
-async fn served_total(stats: &Arc<StatsEngine>) -> i64 {
+/// The requests entry at `AS_OF`: its total and the version of `repair_requests` it holds.
+async fn served(stats: &Arc<StatsEngine>) -> (i64, i64) {
     let window = Window::from_input(
         WindowInput {
             as_of: Some(AS_OF.parse().unwrap()),
@@ -148,29 +148,36 @@ async fn served_total(stats: &Arc<StatsEngine>) -> i64 {
         chrono_tz::UTC,
     )
     .unwrap();
-    Statistics::fetch(stats.clone(), window, [Group::Requests], None)
-        .await
-        .unwrap()
-        .requests()
-        .await
-        .unwrap()
-        .total
+    let served = stats.get(Group::Requests, &window).await.unwrap();
+    let total = match &served.entry.figures {
+        teliman_stats::stats::Figures::Requests(r) => r.total,
+        other => panic!("not the requests group: {other:?}"),
+    };
+    let version = served.entry.versions.version(Table::Requests).unwrap();
+    (total, version.changes)
 }
 
 #[tokio::test]
 async fn an_entry_is_never_stored_under_versions_newer_than_its_data() {
-    // A writer commits requests while readers compute: if an entry took the versions after
-    // reading the rows, a write committed in between would be missing from its figures yet
-    // covered by its versions, and served as current forever after.
+    // A writer commits one request per statement while readers compute. Each insert moves
+    // the version of `repair_requests` by one (one statement, one row), so an entry holding
+    // version c0 + k must count at least the k requests written by then: were the versions
+    // taken after reading the rows, a write committed in between would be covered by the
+    // versions and missing from the figures (and then served as current).
     for engine in engines() {
         let app = TestApp::new(&engine).await;
         app.load(ROWS).await;
         let stats = StatsEngine::new(app.db.clone(), settings(Duration::ZERO));
+        let c0 = changes::read(&app.db)
+            .await
+            .unwrap()
+            .version(Table::Requests)
+            .changes;
         let writing = Arc::new(AtomicBool::new(true));
         let writer = {
             let (db, writing) = (app.db.clone(), writing.clone());
             tokio::spawn(async move {
-                for id in 1000..1150 {
+                for id in 1000..1200 {
                     db.execute_unprepared(&format!(
                         "INSERT INTO repair_requests (id, client_id, technician_id, specialty, city, status, is_urgent, \
                          estimated_price, created_at, assigned_at, started_at, completed_at, cancelled_at, updated_at) VALUES \
@@ -179,25 +186,33 @@ async fn an_entry_is_never_stored_under_versions_newer_than_its_data() {
                     ))
                     .await
                     .unwrap();
-                    tokio::time::sleep(Duration::from_millis(2)).await;
                 }
                 writing.store(false, Ordering::SeqCst);
             })
         };
+        let mut samples = 0;
         while writing.load(Ordering::SeqCst) {
             let readers: Vec<_> = (0..3)
                 .map(|_| {
                     let stats = stats.clone();
-                    tokio::spawn(async move { served_total(&stats).await })
+                    tokio::spawn(async move { served(&stats).await })
                 })
                 .collect();
             for r in readers {
-                r.await.unwrap();
+                let (total, changes) = r.await.unwrap();
+                // 11 fixture requests before AS_OF
+                assert!(
+                    total - 11 >= changes - c0,
+                    "an entry counting {} new requests holds the version of {}",
+                    total - 11,
+                    changes - c0
+                );
+                samples += 1;
             }
         }
         writer.await.unwrap();
-        // 11 fixture requests before AS_OF and the 150 written
-        assert_eq!(served_total(&stats).await, 161);
+        assert!(samples > 20, "{samples} samples");
+        assert_eq!(served(&stats).await, (211, c0 + 200));
         app.cleanup().await;
     }
 }
@@ -214,20 +229,10 @@ async fn session(app: &TestApp) -> DatabaseConnection {
     db
 }
 
-fn postgres() -> Option<Engine> {
-    engines()
-        .into_iter()
-        .find(|e| matches!(e, Engine::Postgres(_)))
-}
-
 /// PostgreSQL: SQLite has one writer at a time whatever the gateway installs.
 #[tokio::test]
 async fn writers_in_opposite_orders_never_deadlock_on_the_capture() {
-    let Some(engine) = postgres() else {
-        eprintln!("skipped: TEST_DATABASE_URL is not set");
-        return;
-    };
-    let app = TestApp::new(&engine).await;
+    let app = TestApp::new(&postgres()).await;
     app.load(ROWS).await;
     let (a, b) = (session(&app).await, session(&app).await);
     // updates: login_events then users, against users then login_events
@@ -282,11 +287,7 @@ async fn writers_in_opposite_orders_never_deadlock_on_the_capture() {
 /// PostgreSQL: concurrent writers of one table.
 #[tokio::test]
 async fn writers_of_one_table_never_wait_for_each_other_because_of_the_capture() {
-    let Some(engine) = postgres() else {
-        eprintln!("skipped: TEST_DATABASE_URL is not set");
-        return;
-    };
-    let app = TestApp::new(&engine).await;
+    let app = TestApp::new(&postgres()).await;
     app.load(ROWS).await;
     let (a, b) = (session(&app).await, session(&app).await);
     let insert = "INSERT INTO login_events (user_id, email, ip_address, success, failure_reason, created_at, updated_at) \

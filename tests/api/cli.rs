@@ -160,3 +160,50 @@ fn the_same_seed_gives_the_same_rows() {
     assert_eq!(dumps[0], dumps[1]);
     assert_ne!(dumps[0], dumps[2]);
 }
+
+#[tokio::test]
+async fn the_seed_leaves_its_pooled_connection_as_the_pool_made_it() {
+    use sea_orm::FromQueryResult;
+    let (path, url) = temp_db("seed_pragma");
+    // one connection: the one the seed loads with is the one the server reuses
+    let db = teliman_stats::db::connect(&url, std::time::Duration::from_secs(5), 1)
+        .await
+        .unwrap();
+    {
+        use migration::MigratorTrait;
+        migration::Migrator::up(&db, None).await.unwrap();
+    }
+    #[derive(FromQueryResult)]
+    struct CacheSize {
+        cache_size: i64,
+    }
+    let cache_size = || async {
+        CacheSize::find_by_statement(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "PRAGMA cache_size",
+        ))
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap()
+        .cache_size
+    };
+    let before = cache_size().await;
+    assert_eq!(before, -i64::from(teliman_stats::db::SQLITE_CACHE_KIB));
+    teliman_stats::seed::run(
+        &db,
+        &teliman_stats::seed::SeedOptions {
+            users: 50,
+            requests: 200,
+            logins: None,
+            days: 30,
+            seed: 1,
+            now: "2026-06-15T12:00:00Z".parse().unwrap(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(cache_size().await, before);
+    db.close().await.ok();
+    let _ = std::fs::remove_file(&path);
+}

@@ -27,6 +27,18 @@ pub fn engines() -> Vec<Engine> {
     out
 }
 
+/// The PostgreSQL server of the tests that are about PostgreSQL itself (its locks, a dropped
+/// database): `TEST_DATABASE_URL`, or the server every machine of the project runs. These
+/// tests fail, never pass silently, when neither answers.
+pub fn postgres() -> Engine {
+    Engine::Postgres(
+        std::env::var("TEST_DATABASE_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+            .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/postgres".to_string()),
+    )
+}
+
 /// A database engine to test on.
 #[derive(Clone, Debug)]
 pub enum Engine {
