@@ -55,6 +55,10 @@ enum Command {
         /// End of the history, RFC 3339 (default: now).
         #[arg(long)]
         until: Option<chrono::DateTime<chrono::Utc>>,
+        /// PostgreSQL: end with ANALYZE alone, not VACUUM (ANALYZE): recent pages stay as a
+        /// live platform has them before autovacuum passes.
+        #[arg(long)]
+        no_vacuum: bool,
         #[command(flatten)]
         settings: Settings,
     },
@@ -119,6 +123,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             days,
             seed: s,
             until,
+            no_vacuum,
             settings,
         } => {
             let config = settings.into_config(true)?;
@@ -133,6 +138,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     days,
                     seed: s,
                     now: until.unwrap_or_else(chrono::Utc::now),
+                    vacuum: !no_vacuum,
                 },
             )
             .await?;
@@ -214,6 +220,7 @@ async fn serve(demo: bool, bind: String, settings: Settings) -> anyhow::Result<(
                     days: 365,
                     seed: 42,
                     now: chrono::Utc::now(),
+                    vacuum: true,
                 },
             )
             .await?;

@@ -3,13 +3,20 @@
 //! concurrent writers of a table queued behind each other, and two transactions writing two
 //! watched tables in opposite orders deadlocked on those rows.
 //!
-//! On PostgreSQL each statement on a watched table now appends one row to
-//! `statistics_change_log` (a statement-level trigger: one insert per statement, whatever the
-//! number of rows, and no row that another writer touches). A single gateway process, the
-//! holder of an advisory lock, folds the log into `statistics_table_changes.changes` and
-//! deletes what it folded, in one transaction; a table's version is that counter plus its
-//! rows still in the log, so it moves with every committed write and never moves back. The
-//! log is an ordinary table: it replicates to standbys with the data it describes.
+//! On PostgreSQL each statement on a watched table now appends one row (table, operation) to
+//! the change log: a statement-level trigger, one insert per statement whatever the number
+//! of rows, touching no row another writer touches; the log has no key, no sequence, no
+//! index page every writer must lock; the trigger fires before the statement, so a failed
+//! statement takes its row with it. The log is two tables, `statistics_change_log_0` and
+//! `_1`, read together through the view `statistics_change_log`: a statement writes the side
+//! of its transaction's start (`now()`), the sides taking turns every `LOG_SIDE_SECONDS`.
+//! One gateway process, the holder of an advisory lock, folds the side not being written:
+//! when no open transaction holds it (`LOCK ... NOWAIT`: it never queues in front of a
+//! writer), it adds the side's rows to `statistics_table_changes.changes` and truncates it,
+//! in one transaction. A table's version is its counter plus its rows still in the log: it
+//! moves with every committed write and never moves back, and folding does no work per row
+//! (no delete, nothing to vacuum). The log is made of ordinary tables: it replicates to
+//! standbys with the data it describes.
 //!
 //! SQLite has one writer at a time (the database lock), so a counter row costs no waiting
 //! there: its row-level triggers bump the counter directly and its log stays empty (the
@@ -32,11 +39,14 @@ pub const WATCHED_TABLES: [&str; 7] = [
 /// Name of the PostgreSQL trigger function that appends to the log.
 pub const LOG_FUNCTION: &str = "statistics_log_change";
 
+/// Seconds during which statements write one side of the log before the other side.
+pub const LOG_SIDE_SECONDS: i64 = 2;
+
 /// The statements that install the capture on `table`.
 pub fn create_capture(backend: DatabaseBackend, table: &str) -> Vec<String> {
     match backend {
         DatabaseBackend::Postgres => vec![format!(
-            "CREATE TRIGGER stl_{table} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table} \
+            "CREATE TRIGGER stl_{table} BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table} \
              FOR EACH STATEMENT EXECUTE FUNCTION {LOG_FUNCTION}()"
         )],
         _ => ["insert", "update", "delete"]
@@ -94,33 +104,27 @@ impl MigrationTrait for Migration {
             script.extend(counters::drop_functions());
         }
         script.push("ALTER TABLE statistics_table_changes DROP COLUMN row_count".into());
+        for side in ["0", "1"] {
+            script.push(format!(
+                "CREATE TABLE statistics_change_log_{side} (table_name VARCHAR(64) NOT NULL, \
+                 operation VARCHAR(8) NOT NULL)"
+            ));
+        }
         script.push(
-            match backend {
-                DatabaseBackend::Postgres => {
-                    "CREATE TABLE statistics_change_log (id BIGSERIAL PRIMARY KEY, \
-                 table_name VARCHAR(64) NOT NULL, operation VARCHAR(8) NOT NULL, \
-                 logged_at TIMESTAMPTZ NOT NULL DEFAULT now())"
-                }
-                _ => {
-                    "CREATE TABLE statistics_change_log (id INTEGER PRIMARY KEY AUTOINCREMENT, \
-                 table_name VARCHAR(64) NOT NULL, operation VARCHAR(8) NOT NULL, \
-                 logged_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)"
-                }
-            }
-            .into(),
+            "CREATE VIEW statistics_change_log AS \
+             SELECT table_name, operation FROM statistics_change_log_0 \
+             UNION ALL SELECT table_name, operation FROM statistics_change_log_1"
+                .into(),
         );
         if backend == DatabaseBackend::Postgres {
-            // the log churns (rows in, folded out every second): vacuum it by row count, not
-            // by a fraction of a table that is always small
-            script.push(
-                "ALTER TABLE statistics_change_log SET (autovacuum_vacuum_scale_factor = 0, \
-                 autovacuum_vacuum_threshold = 10000)"
-                    .into(),
-            );
-            // static SQL: the plan is prepared once per session, no read, no shared row
+            // static SQL: the plans are prepared once per session; no read, no shared row
             script.push(format!(
                 "CREATE FUNCTION {LOG_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
-                 INSERT INTO statistics_change_log (table_name, operation) VALUES (TG_TABLE_NAME, TG_OP); \
+                 IF (CAST(EXTRACT(EPOCH FROM now()) AS BIGINT) / {LOG_SIDE_SECONDS}) % 2 = 0 THEN \
+                   INSERT INTO statistics_change_log_0 (table_name, operation) VALUES (TG_TABLE_NAME, TG_OP); \
+                 ELSE \
+                   INSERT INTO statistics_change_log_1 (table_name, operation) VALUES (TG_TABLE_NAME, TG_OP); \
+                 END IF; \
                  RETURN NULL; END $$"
             ));
         }
@@ -150,7 +154,9 @@ impl MigrationTrait for Migration {
                     .into(),
             );
         }
-        script.push("DROP TABLE statistics_change_log".into());
+        script.push("DROP VIEW statistics_change_log".into());
+        script.push("DROP TABLE statistics_change_log_0".into());
+        script.push("DROP TABLE statistics_change_log_1".into());
         script.push(
             "ALTER TABLE statistics_table_changes ADD COLUMN row_count BIGINT NOT NULL DEFAULT 0"
                 .into(),

@@ -1,23 +1,23 @@
 //! What changed in the platform's tables: each watched table's version, read in one
 //! statement, and the folding of the change log (migration 000008).
 //!
-//! A table's version is its counter in `statistics_table_changes` plus its rows still in
-//! `statistics_change_log` (one per committed statement on PostgreSQL), and the latest
-//! `updated_at` (which also moves for writes made while triggers are off, a restore, say).
-//! Folding moves log rows into the counter in one transaction, so the sum never moves back
-//! and every committed write moves it: a reader sees a table's version change as soon as the
-//! write is visible to it, never before.
+//! A table's version is its counter in `statistics_table_changes` plus its rows still in the
+//! change log (`statistics_change_log`: one row per committed statement on PostgreSQL), and
+//! its latest `updated_at` (which also moves for writes made while triggers are off, a
+//! restore, say). Folding adds a side of the log to the counters and empties it in one
+//! transaction, so the sum never moves back and every committed write moves it: a reader
+//! sees a table's version change as soon as the write is visible to it, never before.
 //!
 //! Why a log rather than PostgreSQL's cumulative statistics (`pg_stat_user_tables`): those
-//! cost nothing per write, but are sent to the statistics system with a delay, count per
-//! server (a standby does not see the primary's counts) and carry no row values, which
-//! incremental rollups will need. The log is a table: it replicates with the data, so a
-//! reader on a standby sees the versions of the rows it reads there. Folding writes, so
-//! it runs on the primary.
+//! cost nothing per write, but reach the shared statistics up to seconds after a commit
+//! (later still under contention), count per server (a standby does not see the primary's
+//! counts) and carry no row values, which incremental rollups will need. The log is made of
+//! tables: it replicates with the data, so a reader on a standby sees the versions of the
+//! rows it reads there. Folding writes, so it runs on the primary.
 
 use crate::db::Sql;
 use crate::telemetry::TELEMETRY;
-use migration::m20260101_000008_log_table_changes::WATCHED_TABLES;
+use migration::m20260101_000008_log_table_changes::{LOG_SIDE_SECONDS, WATCHED_TABLES};
 use sea_orm::{
     ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, FromQueryResult, TransactionTrait,
 };
@@ -192,57 +192,75 @@ pub async fn read(db: &impl ConnectionTrait) -> Result<Fingerprint, DbErr> {
 /// Advisory lock key of the folding: one process in the fleet folds at a time.
 const FOLD_LOCK: i64 = 0x7465_6c69_6d61_6e01;
 
-/// Most log rows folded in one transaction.
-const FOLD_BATCH: i64 = 50_000;
-
-/// Folds the change log into the counters, if no other process is folding it; returns the
-/// rows folded. Writers never wait for this: it deletes log rows they no longer touch and
-/// updates counters they never touch. Nothing to do on SQLite (its log stays empty).
+/// Folds the side of the change log that statements are not writing now into the counters,
+/// if no other process is folding and no open transaction holds that side; returns the rows
+/// folded. Writers never wait for this: the side is taken with `NOWAIT` only when no writer
+/// holds it, and held for a count and a `TRUNCATE`. Nothing to do on SQLite (its log stays
+/// empty).
 pub async fn fold(db: &DatabaseConnection) -> Result<u64, DbErr> {
     if db.get_database_backend() != DatabaseBackend::Postgres {
         return Ok(0);
     }
-    let mut folded = 0;
-    loop {
-        let txn = db.begin().await?;
-        let mut lock = Sql::new(DatabaseBackend::Postgres);
-        let key = lock.bind(FOLD_LOCK);
-        lock.push(&format!("SELECT pg_try_advisory_xact_lock({key}) AS got"));
-        #[derive(FromQueryResult)]
-        struct Got {
-            got: bool,
-        }
-        let got = Got::find_by_statement(lock.statement())
-            .one(&txn)
-            .await?
-            .is_some_and(|g| g.got);
-        if !got {
-            return Ok(folded);
-        }
-        let mut sql = Sql::new(DatabaseBackend::Postgres);
-        let batch = sql.bind(FOLD_BATCH);
-        sql.push(&format!(
-            "WITH moved AS (DELETE FROM statistics_change_log WHERE id IN \
-               (SELECT id FROM statistics_change_log ORDER BY id LIMIT {batch}) RETURNING table_name), \
-             counted AS (SELECT table_name, COUNT(*) AS n FROM moved GROUP BY table_name), \
-             bumped AS (UPDATE statistics_table_changes c SET changes = c.changes + counted.n \
-               FROM counted WHERE c.table_name = counted.table_name RETURNING counted.n) \
-             SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) AS n FROM bumped"
-        ));
-        #[derive(FromQueryResult)]
-        struct Folded {
-            n: i64,
-        }
-        let n = Folded::find_by_statement(sql.statement())
-            .one(&txn)
-            .await?
-            .map_or(0, |f| f.n);
-        txn.commit().await?;
-        folded += n as u64;
-        if n < FOLD_BATCH {
-            return Ok(folded);
-        }
+    #[derive(FromQueryResult)]
+    struct Side {
+        got: bool,
+        side: i64,
     }
+    #[derive(FromQueryResult)]
+    struct Folded {
+        n: i64,
+    }
+    let txn = db.begin().await?;
+    let mut sql = Sql::new(DatabaseBackend::Postgres);
+    let key = sql.bind(FOLD_LOCK);
+    let seconds = sql.bind(LOG_SIDE_SECONDS);
+    sql.push(&format!(
+        "SELECT pg_try_advisory_xact_lock({key}) AS got, \
+           1 - (CAST(EXTRACT(EPOCH FROM now()) AS BIGINT) / {seconds}) % 2 AS side"
+    ));
+    let Side { got, side } = sql.row::<Side>(&txn).await?;
+    if !got {
+        return Ok(0);
+    }
+    let table = format!("statistics_change_log_{side}");
+    if let Err(err) = txn
+        .execute_unprepared(&format!(
+            "LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE NOWAIT"
+        ))
+        .await
+    {
+        // an open transaction still holds that side: it is folded next time
+        return if is_lock_unavailable(&err) {
+            Ok(0)
+        } else {
+            Err(err)
+        };
+    }
+    let mut sql = Sql::new(DatabaseBackend::Postgres);
+    sql.push(&format!(
+        "WITH counted AS (SELECT table_name, COUNT(*) AS n FROM {table} GROUP BY table_name), \
+         bumped AS (UPDATE statistics_table_changes c SET changes = c.changes + counted.n \
+           FROM counted WHERE c.table_name = counted.table_name RETURNING counted.n) \
+         SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) AS n FROM bumped"
+    ));
+    let folded = sql.row::<Folded>(&txn).await?.n;
+    if folded > 0 {
+        txn.execute_unprepared(&format!("TRUNCATE {table}")).await?;
+    }
+    txn.commit().await?;
+    Ok(folded as u64)
+}
+
+/// Whether a statement failed because a lock taken with `NOWAIT` was held (SQLSTATE 55P03).
+fn is_lock_unavailable(err: &DbErr) -> bool {
+    let (DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e))
+    | DbErr::Query(sea_orm::RuntimeErr::SqlxError(e))) = err
+    else {
+        return false;
+    };
+    e.as_database_error()
+        .and_then(|d| d.code())
+        .is_some_and(|c| c == "55P03")
 }
 
 #[cfg(test)]

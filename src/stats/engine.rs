@@ -231,7 +231,7 @@ impl Engine {
                 self.refresh_in_background(key.clone(), group, window.clone());
                 Ok(served(key, entry, true, true))
             }
-            Err(_) => {
+            Err(AppError::Unavailable) => {
                 // the database is unreachable: serve what we have, marked stale once expired
                 if now - entry.computed_at > self.settings.max_stale {
                     return Err(AppError::Unavailable);
@@ -243,6 +243,7 @@ impl Engine {
                 }
                 Ok(served(key, entry, true, stale))
             }
+            Err(err) => Err(err),
         }
     }
 

@@ -99,7 +99,7 @@ async fn every_committed_write_changes_its_tables_version_within_the_interval() 
 }
 
 #[tokio::test]
-async fn folding_the_log_keeps_every_version() {
+async fn folding_the_log_keeps_every_version_and_empties_it() {
     for engine in engines() {
         let app = TestApp::new(&engine).await;
         app.load(ROWS).await;
@@ -112,21 +112,30 @@ async fn folding_the_log_keeps_every_version() {
                 .unwrap();
         }
         let before = changes::read(&app.db).await.unwrap();
-        let folded = changes::fold(&app.db).await.unwrap();
-        let after = changes::read(&app.db).await.unwrap();
-        assert_eq!(before, after);
-        let logged: i64 = app
-            .db
-            .query_one_raw(sea_orm::Statement::from_string(
-                app.db.get_database_backend(),
-                "SELECT COUNT(*) AS n FROM statistics_change_log",
-            ))
-            .await
-            .unwrap()
-            .unwrap()
-            .try_get("", "n")
-            .unwrap();
-        assert_eq!(logged, 0);
+        let logged = || async {
+            app.db
+                .query_one_raw(sea_orm::Statement::from_string(
+                    app.db.get_database_backend(),
+                    "SELECT COUNT(*) AS n FROM statistics_change_log",
+                ))
+                .await
+                .unwrap()
+                .unwrap()
+                .try_get::<i64>("", "n")
+                .unwrap()
+        };
+        let in_log = logged().await;
+        // the side being written is folded once statements have moved to the other one
+        let started = Instant::now();
+        let mut folded = 0;
+        while logged().await > 0 && started.elapsed() < Duration::from_secs(8) {
+            folded += changes::fold(&app.db).await.unwrap();
+            assert_eq!(changes::read(&app.db).await.unwrap(), before);
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        assert_eq!(logged().await, 0);
+        assert_eq!(folded, in_log as u64);
+        assert_eq!(changes::read(&app.db).await.unwrap(), before);
         match engine {
             // one log row per statement: the fixture's and the 20 updates at least
             Engine::Postgres(_) => assert!(folded >= 20, "{folded}"),
@@ -135,6 +144,50 @@ async fn folding_the_log_keeps_every_version() {
         }
         app.cleanup().await;
     }
+}
+
+/// PostgreSQL: a side held by an open transaction is not folded (nor waited for) until
+/// that transaction ends; the writer is never held up by the folding.
+#[tokio::test]
+async fn folding_skips_a_side_an_open_transaction_holds() {
+    let app = TestApp::new(&postgres()).await;
+    app.load(ROWS).await;
+    // settle: fold both sides
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(6) {
+        changes::fold(&app.db).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let writer = session(&app).await;
+    let open = writer.begin().await.unwrap();
+    open.execute_unprepared("UPDATE login_events SET failure_reason = 'held' WHERE id = 1")
+        .await
+        .unwrap();
+    // for a while, whatever the side being folded, the open transaction's row stays
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(5) {
+        changes::fold(&app.db).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // the writer goes on, unhindered, and commits
+    open.execute_unprepared("UPDATE login_events SET failure_reason = 'held 2' WHERE id = 2")
+        .await
+        .expect("no wait");
+    let before_commit = changes::read(&app.db).await.unwrap();
+    open.commit().await.unwrap();
+    let committed = changes::read(&app.db).await.unwrap();
+    assert_eq!(
+        committed.version(Table::Logins).changes,
+        before_commit.version(Table::Logins).changes + 2
+    );
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(6) {
+        changes::fold(&app.db).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(changes::read(&app.db).await.unwrap(), committed);
+    writer.close().await.ok();
+    app.cleanup().await;
 }
 
 /// The requests entry at `AS_OF`: its total and the version of `repair_requests` it holds.

@@ -199,6 +199,7 @@ async fn the_seed_leaves_its_pooled_connection_as_the_pool_made_it() {
             days: 30,
             seed: 1,
             now: "2026-06-15T12:00:00Z".parse().unwrap(),
+            vacuum: true,
         },
     )
     .await
