@@ -47,18 +47,21 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
-    /// Wraps a pool and a configuration.
+    /// Wraps a pool and a configuration (the shared cache in the same pool).
     pub fn new(db: DatabaseConnection, config: Config) -> Self {
-        Self::build(db, config, None)
+        Self::serving(db.clone(), db, config, None)
     }
 
-    /// The demo's state: GraphiQL opens with the admin token in its headers.
-    pub fn demo(db: DatabaseConnection, config: Config, token: String) -> Self {
-        Self::build(db, config, Some(token))
-    }
-
-    fn build(db: DatabaseConnection, config: Config, demo_token: Option<String>) -> Self {
-        let engine = Engine::new(db.clone(), config.cache.clone());
+    /// The state `serve` runs with: statistics read through `db`, the shared cache through
+    /// `cache_db` (`db::cache_pool`); in demo mode, GraphiQL opens with `demo_token` in its
+    /// headers.
+    pub fn serving(
+        db: DatabaseConnection,
+        cache_db: DatabaseConnection,
+        config: Config,
+        demo_token: Option<String>,
+    ) -> Self {
+        let engine = Engine::with_cache_pool(db.clone(), cache_db, config.cache.clone());
         let answers = KeptAnswers::new(config.cache.l1_max_bytes);
         let limiter = config.rate_limit_per_minute.map(|n| {
             (

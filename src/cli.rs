@@ -243,10 +243,8 @@ async fn serve(demo: bool, bind: String, settings: Settings) -> anyhow::Result<(
     println!("GraphiQL: http://{addr}/playground");
     println!("health:   http://{addr}/health   ready: http://{addr}/ready");
     tracing::info!(%addr, timezone = %config.timezone, "serving");
-    let state = match demo_token {
-        Some(token) => AppState::demo(db, config, token),
-        None => AppState::new(db, config),
-    };
+    let cache_db = db::cache_pool(&db, &config.database_url, config.db_timeout).await?;
+    let state = AppState::serving(db, cache_db, config, demo_token);
     let upkeep = crate::stats::upkeep::spawn(state.engine.clone(), state.config.timezone);
     axum::serve(listener, app::router(state))
         .with_graceful_shutdown(app::shutdown_signal())

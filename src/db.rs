@@ -17,6 +17,33 @@ pub async fn connect(
     timeout: Duration,
     max_connections: u32,
 ) -> Result<DatabaseConnection, DbErr> {
+    open(url, timeout, max_connections, true).await
+}
+
+/// The connections the engine reads and writes its shared cache through. On SQLite, a
+/// small pool of its own with no memory map: the cache table churns (entries written,
+/// evicted, written again in the freed pages), and every connection that reads a page
+/// through its map keeps it resident in the server's memory, so the cache's pages would
+/// pile up in every pooled connection that ever touched them; read through the page cache
+/// instead, they cost at most its bounded size. Elsewhere, `main` itself.
+pub async fn cache_pool(
+    main: &DatabaseConnection,
+    url: &str,
+    timeout: Duration,
+) -> Result<DatabaseConnection, DbErr> {
+    if url.starts_with("sqlite:") && !url.contains(":memory:") {
+        open(url, timeout, 2, false).await
+    } else {
+        Ok(main.clone())
+    }
+}
+
+async fn open(
+    url: &str,
+    timeout: Duration,
+    max_connections: u32,
+    mmap: bool,
+) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url.to_string());
     options
         .connect_timeout(timeout)
@@ -40,7 +67,7 @@ pub async fn connect(
         });
     }
     if url.starts_with("sqlite:") {
-        options.map_sqlx_sqlite_opts(|o| {
+        options.map_sqlx_sqlite_opts(move |o| {
             o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(5))
@@ -49,7 +76,7 @@ pub async fn connect(
                 // copies, 8 MiB of hot pages per connection: groups run on several
                 // connections at once, and every connection maps and caches on its own, so
                 // larger values multiply the server's resident memory (BENCHMARKS.md)
-                .pragma("mmap_size", "268435456")
+                .pragma("mmap_size", if mmap { "268435456" } else { "0" })
                 .pragma("cache_size", format!("-{SQLITE_CACHE_KIB}"))
                 .pragma("temp_store", "memory")
         });

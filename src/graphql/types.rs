@@ -12,6 +12,7 @@ use crate::metrics::{
     trends::Trends,
 };
 use crate::stats::Statistics;
+use crate::stats::statistics::EntryMeta;
 use crate::window::{Period, Window, WindowInput};
 use async_graphql::{Context, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
@@ -235,25 +236,6 @@ impl SecurityStats {
     }
 }
 
-/// One engine entry an answer was made from.
-#[derive(Clone, Debug, SimpleObject)]
-pub struct StatsEntry {
-    /// Its cache key (it starts with the group name).
-    pub key: String,
-    /// The group and its arguments (`requests`, `technicians.top(10,3)`).
-    pub group: String,
-    /// The instant its figures describe.
-    pub as_of: DateTime<Utc>,
-    /// When it was computed.
-    pub computed_at: DateTime<Utc>,
-    /// Milliseconds its computation took.
-    pub calculation_ms: i64,
-    /// This request did not compute it.
-    pub cache_hit: bool,
-    /// It is past its time to live.
-    pub stale: bool,
-}
-
 /// When and how the figures were computed.
 #[derive(Clone, Debug, SimpleObject)]
 pub struct StatsMeta {
@@ -280,7 +262,7 @@ pub struct StatsMeta {
     /// Whether some entry served is older than its time to live.
     pub stale: bool,
     /// Every engine entry the answer was made from.
-    pub entries: Vec<StatsEntry>,
+    pub entries: Vec<EntryMeta>,
 }
 
 impl StatsMeta {
@@ -299,19 +281,7 @@ impl StatsMeta {
             calculation_ms: meta.calculation_ms,
             cache_hit: meta.cache_hit,
             stale: meta.stale,
-            entries: meta
-                .entries
-                .into_iter()
-                .map(|e| StatsEntry {
-                    key: e.key,
-                    group: e.group,
-                    as_of: e.as_of,
-                    computed_at: e.computed_at,
-                    calculation_ms: e.calculation_ms,
-                    cache_hit: e.cache_hit,
-                    stale: e.stale,
-                })
-                .collect(),
+            entries: meta.entries,
         }
     }
 }

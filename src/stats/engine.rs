@@ -150,8 +150,18 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 }
 
 impl Engine {
-    /// An engine over `db`.
+    /// An engine over `db`, keeping its shared cache there too.
     pub fn new(db: DatabaseConnection, settings: CacheSettings) -> Arc<Self> {
+        Self::with_cache_pool(db.clone(), db, settings)
+    }
+
+    /// An engine over `db` that reads and writes its shared cache through `cache_db` (the
+    /// same database; see `db::cache_pool`).
+    pub fn with_cache_pool(
+        db: DatabaseConnection,
+        cache_db: DatabaseConnection,
+        settings: CacheSettings,
+    ) -> Arc<Self> {
         let l1 = moka::future::Cache::builder()
             .max_capacity(settings.l1_max_bytes)
             .weigher(|k: &Arc<str>, v: &Arc<Entry>| {
@@ -159,7 +169,7 @@ impl Engine {
             })
             .build();
         Arc::new(Engine {
-            l2: SharedCache::new(db.clone(), settings.l2_max_bytes),
+            l2: SharedCache::new(cache_db, settings.l2_max_bytes),
             db,
             settings,
             l1,

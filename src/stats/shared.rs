@@ -38,6 +38,14 @@ struct Key {
     cache_key: String,
 }
 
+#[derive(FromQueryResult)]
+struct Size {
+    size_bytes: i64,
+}
+
+/// Entries deleted by one eviction statement.
+const EVICT_CHUNK: i64 = 500;
+
 impl SharedCache {
     /// The table behind `db`, bounded by `max_bytes` of cached data.
     pub fn new(db: DatabaseConnection, max_bytes: u64) -> Self {
@@ -116,35 +124,55 @@ impl SharedCache {
     }
 
     /// Brings the table under its bound (to 90 % of it when over): expired entries first,
-    /// oldest expiry first, then the least recently used. Returns the entries dropped.
+    /// oldest expiry first, then the least recently used, a chunk at a time through their
+    /// indexes (no sort of the table, no cached document read). Returns the entries dropped.
     pub async fn evict(&self) -> AppResult<u64> {
         let _one_at_a_time = self.evicting.lock().await;
-        let backend = self.db.get_database_backend();
         let total = self.total().await?;
+        let mut excess = total - (self.max_bytes as f64 * EVICT_TO) as i64;
         if total as u64 <= self.max_bytes {
             self.used.store(total, Ordering::Relaxed);
             return Ok(0);
         }
-        let excess = total - (self.max_bytes as f64 * EVICT_TO) as i64;
-        let mut sql = Sql::new(backend);
-        let now = sql.instant(Utc::now());
-        let excess_p = sql.bind(excess);
-        sql.push(&format!(
-            "DELETE FROM statistics_cache WHERE cache_key IN (SELECT cache_key FROM \
-               (SELECT cache_key, size_bytes, SUM(size_bytes) OVER (ORDER BY \
-                  CASE WHEN expires_at < {now} THEN 0 ELSE 1 END, \
-                  CASE WHEN expires_at < {now} THEN expires_at END, \
-                  COALESCE(last_used_at, updated_at), cache_key ROWS UNBOUNDED PRECEDING) AS freed \
-                FROM statistics_cache) ranked \
-              WHERE freed - size_bytes < {excess_p}) RETURNING cache_key"
-        ));
-        let dropped = Key::find_by_statement(sql.statement())
-            .all(&self.db)
-            .await?
-            .len() as u64;
+        let mut dropped = 0u64;
+        for expired in [true, false] {
+            while excess > 0 {
+                let freed = self.evict_chunk(expired).await?;
+                if freed.is_empty() {
+                    break;
+                }
+                dropped += freed.len() as u64;
+                excess -= freed.iter().sum::<i64>();
+            }
+        }
         self.used.store(self.total().await?, Ordering::Relaxed);
         crate::telemetry::TELEMETRY.cache_evictions.inc_by(dropped);
         Ok(dropped)
+    }
+
+    /// Deletes up to `EVICT_CHUNK` entries, the expired ones by expiry or else the least
+    /// recently used; returns their sizes.
+    async fn evict_chunk(&self, expired: bool) -> AppResult<Vec<i64>> {
+        let mut sql = Sql::new(self.db.get_database_backend());
+        let chunk = sql.bind(EVICT_CHUNK);
+        let chosen = if expired {
+            let now = sql.instant(Utc::now());
+            format!(
+                "SELECT cache_key FROM statistics_cache WHERE expires_at < {now} \
+                 ORDER BY expires_at LIMIT {chunk}"
+            )
+        } else {
+            format!("SELECT cache_key FROM statistics_cache ORDER BY last_used_at LIMIT {chunk}")
+        };
+        sql.push(&format!(
+            "DELETE FROM statistics_cache WHERE cache_key IN ({chosen}) RETURNING size_bytes"
+        ));
+        Ok(sql
+            .rows::<Size>(&self.db)
+            .await?
+            .into_iter()
+            .map(|s| s.size_bytes)
+            .collect())
     }
 
     /// Bytes of cached data in the table.

@@ -84,22 +84,23 @@ pub struct Meta {
     pub entries: Vec<EntryMeta>,
 }
 
-/// One entry an answer was made from.
-#[derive(Clone, Debug, PartialEq)]
+/// One engine entry an answer was made from.
+#[derive(Clone, Debug, PartialEq, async_graphql::SimpleObject)]
+#[graphql(name = "StatsEntry")]
 pub struct EntryMeta {
-    /// Its cache key.
+    /// Its cache key (it starts with the group name).
     pub key: String,
-    /// Its group.
+    /// The group and its arguments (`requests`, `technicians.top(10,3)`).
     pub group: String,
-    /// The instant it describes.
+    /// The instant its figures describe.
     pub as_of: DateTime<Utc>,
     /// When it was computed.
     pub computed_at: DateTime<Utc>,
-    /// How long that took.
+    /// Milliseconds its computation took.
     pub calculation_ms: i64,
     /// This request did not compute it.
     pub cache_hit: bool,
-    /// Past its time to live.
+    /// It is past its time to live.
     pub stale: bool,
 }
 
@@ -112,6 +113,15 @@ pub struct Statistics {
 }
 
 impl Statistics {
+    fn new(engine: Arc<Engine>, window: Window, reads: Option<Arc<Reads>>) -> Self {
+        Statistics {
+            engine,
+            window,
+            served: Mutex::new(BTreeMap::new()),
+            reads,
+        }
+    }
+
     /// Reads `groups` under `window` through `engine`, concurrently; `reads` records them.
     pub async fn fetch(
         engine: Arc<Engine>,
@@ -119,14 +129,8 @@ impl Statistics {
         groups: impl IntoIterator<Item = Group>,
         reads: Option<Arc<Reads>>,
     ) -> AppResult<Statistics> {
-        let stats = Statistics {
-            engine,
-            window,
-            served: Mutex::new(BTreeMap::new()),
-            reads,
-        };
-        let groups: Vec<Group> = groups.into_iter().collect();
-        futures_util::future::try_join_all(groups.into_iter().map(|g| stats.get(g))).await?;
+        let stats = Self::new(engine, window, reads);
+        stats.read_all(groups, false).await?;
         Ok(stats)
     }
 
@@ -137,26 +141,42 @@ impl Statistics {
         groups: impl IntoIterator<Item = Group>,
         reads: Option<Arc<Reads>>,
     ) -> AppResult<Statistics> {
-        let stats = Statistics {
-            engine,
-            window,
-            served: Mutex::new(BTreeMap::new()),
-            reads,
-        };
-        let groups: Vec<Group> = groups.into_iter().collect();
-        let served = futures_util::future::try_join_all(
-            groups
-                .iter()
-                .map(|g| stats.engine.refresh(*g, &stats.window)),
-        )
-        .await?;
-        for (group, served) in groups.into_iter().zip(served) {
-            if let Some(reads) = &stats.reads {
-                reads.served(&served);
-            }
-            stats.served_map().insert(group, served);
-        }
+        let stats = Self::new(engine, window, reads);
+        stats.read_all(groups, true).await?;
         Ok(stats)
+    }
+
+    async fn read_all(
+        &self,
+        groups: impl IntoIterator<Item = Group>,
+        refresh: bool,
+    ) -> AppResult<()> {
+        let groups: Vec<Group> = groups.into_iter().collect();
+        futures_util::future::try_join_all(groups.into_iter().map(|g| self.read(g, refresh)))
+            .await?;
+        Ok(())
+    }
+
+    /// The entry of `group`: the one already read for this question, or read now (computed
+    /// again with `refresh`).
+    async fn read(&self, group: Group, refresh: bool) -> AppResult<Served> {
+        if !refresh && let Some(served) = self.served_map().get(&group) {
+            return Ok(served.clone());
+        }
+        let served = if refresh {
+            self.engine.refresh(group, &self.window).await?
+        } else {
+            self.engine.get(group, &self.window).await?
+        };
+        if let Some(reads) = &self.reads {
+            reads.served(&served);
+        }
+        let mut map = self.served_map();
+        if refresh {
+            map.insert(group, served.clone());
+            return Ok(served);
+        }
+        Ok(map.entry(group).or_insert(served).clone())
     }
 
     /// Every group of a full `globalStatistics`.
@@ -177,14 +197,7 @@ impl Statistics {
 
     /// The entry of `group`: the one already read for this question, or read now.
     pub async fn get(&self, group: Group) -> AppResult<Served> {
-        if let Some(served) = self.served_map().get(&group) {
-            return Ok(served.clone());
-        }
-        let served = self.engine.get(group, &self.window).await?;
-        if let Some(reads) = &self.reads {
-            reads.served(&served);
-        }
-        Ok(self.served_map().entry(group).or_insert(served).clone())
+        self.read(group, false).await
     }
 
     /// The figures of `group`, typed.

@@ -146,6 +146,19 @@ async fn folding_the_log_keeps_every_version_and_empties_it() {
     }
 }
 
+/// Folds the log every 200 ms for `seconds`, long enough for both sides to be folded once;
+/// a folding that waits (for a lock an open transaction holds) fails the test.
+async fn fold_for(db: &DatabaseConnection, seconds: u64) {
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(seconds) {
+        tokio::time::timeout(Duration::from_secs(5), changes::fold(db))
+            .await
+            .expect("the folding never waits")
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 /// PostgreSQL: a side held by an open transaction is not folded (nor waited for) until
 /// that transaction ends; the writer is never held up by the folding.
 #[tokio::test]
@@ -153,22 +166,14 @@ async fn folding_skips_a_side_an_open_transaction_holds() {
     let app = TestApp::new(&postgres()).await;
     app.load(ROWS).await;
     // settle: fold both sides
-    let started = Instant::now();
-    while started.elapsed() < Duration::from_secs(6) {
-        changes::fold(&app.db).await.unwrap();
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    fold_for(&app.db, 6).await;
     let writer = session(&app).await;
     let open = writer.begin().await.unwrap();
     open.execute_unprepared("UPDATE login_events SET failure_reason = 'held' WHERE id = 1")
         .await
         .unwrap();
     // for a while, whatever the side being folded, the open transaction's row stays
-    let started = Instant::now();
-    while started.elapsed() < Duration::from_secs(5) {
-        changes::fold(&app.db).await.unwrap();
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    fold_for(&app.db, 5).await;
     // the writer goes on, unhindered, and commits
     open.execute_unprepared("UPDATE login_events SET failure_reason = 'held 2' WHERE id = 2")
         .await
@@ -180,11 +185,7 @@ async fn folding_skips_a_side_an_open_transaction_holds() {
         committed.version(Table::Logins).changes,
         before_commit.version(Table::Logins).changes + 2
     );
-    let started = Instant::now();
-    while started.elapsed() < Duration::from_secs(6) {
-        changes::fold(&app.db).await.unwrap();
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    fold_for(&app.db, 6).await;
     assert_eq!(changes::read(&app.db).await.unwrap(), committed);
     writer.close().await.ok();
     app.cleanup().await;
