@@ -11,13 +11,19 @@ use std::time::Duration;
 /// Page cache of each pooled SQLite connection, in KiB.
 pub const SQLITE_CACHE_KIB: u32 = 8192;
 
+/// Page cache of each connection of the shared cache's SQLite pool, in KiB: its reads are
+/// lookups of one entry by key, its writes one entry or one chunk of evictions at a time,
+/// so a larger cache would only hold churned pages (and grow the server's memory while the
+/// table fills up to its bound).
+pub const SQLITE_CACHE_POOL_KIB: u32 = 1024;
+
 /// Opens a pool with the configured timeouts; SQLite files get WAL and a busy timeout.
 pub async fn connect(
     url: &str,
     timeout: Duration,
     max_connections: u32,
 ) -> Result<DatabaseConnection, DbErr> {
-    open(url, timeout, max_connections, true).await
+    open(url, timeout, max_connections, true, SQLITE_CACHE_KIB).await
 }
 
 /// The connections the engine reads and writes its shared cache through. On SQLite, a
@@ -32,7 +38,7 @@ pub async fn cache_pool(
     timeout: Duration,
 ) -> Result<DatabaseConnection, DbErr> {
     if url.starts_with("sqlite:") && !url.contains(":memory:") {
-        open(url, timeout, 2, false).await
+        open(url, timeout, 4, false, SQLITE_CACHE_POOL_KIB).await
     } else {
         Ok(main.clone())
     }
@@ -43,6 +49,7 @@ async fn open(
     timeout: Duration,
     max_connections: u32,
     mmap: bool,
+    cache_kib: u32,
 ) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url.to_string());
     options
@@ -77,7 +84,7 @@ async fn open(
                 // connections at once, and every connection maps and caches on its own, so
                 // larger values multiply the server's resident memory (BENCHMARKS.md)
                 .pragma("mmap_size", if mmap { "268435456" } else { "0" })
-                .pragma("cache_size", format!("-{SQLITE_CACHE_KIB}"))
+                .pragma("cache_size", format!("-{cache_kib}"))
                 .pragma("temp_store", "memory")
         });
     }

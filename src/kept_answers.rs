@@ -93,10 +93,8 @@ impl KeptAnswers {
         if answer.invalidations != engine.invalidations() {
             return None;
         }
-        for (key, computed_at) in &answer.entries {
-            if !engine.is_fresh_hit(key, *computed_at).await {
-                return None;
-            }
+        if !engine.are_fresh_hits(&answer.entries).await {
+            return None;
         }
         self.hits.fetch_add(1, Ordering::Relaxed);
         TELEMETRY.cache_event("response", "hit");

@@ -3,6 +3,14 @@
 use clap::Parser;
 use teliman_stats::cli::{self, Cli};
 
+/// jemalloc rather than the system allocator: under a long mixed load (answers and cached
+/// documents of many sizes made on one thread and dropped on another) glibc's per-thread
+/// arenas held twice the memory in use and the server's resident memory kept climbing
+/// (`benches/soak`, BENCHMARKS.md); jemalloc gives freed pages back after a few seconds.
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()

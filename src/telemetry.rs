@@ -130,12 +130,17 @@ pub static TELEMETRY: LazyLock<Telemetry> = LazyLock::new(|| {
 impl Telemetry {
     /// Counts a cache event.
     pub fn cache_event(&self, level: &str, result: &str) {
+        self.cache_events(level, result, 1);
+    }
+
+    /// Counts `n` cache events of one kind at once.
+    pub fn cache_events(&self, level: &str, result: &str, n: u64) {
         self.cache
             .get_or_create(&CacheLabels {
                 level: level.into(),
                 result: result.into(),
             })
-            .inc();
+            .inc_by(n);
     }
 
     /// Records the time a group took.

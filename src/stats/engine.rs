@@ -202,15 +202,22 @@ impl Engine {
                 TELEMETRY.cache_event("l1", "hit");
                 Some(entry)
             }
-            None => match self.l2.read(&key).await? {
-                Some(entry) => {
+            // the shared level is a cache: when it cannot answer (its pool busy with an
+            // eviction, say), the request computes rather than fails; an unreachable
+            // database fails the computation instead
+            None => match self.l2.read(&key).await {
+                Ok(Some(entry)) => {
                     self.counters.l2_hits.fetch_add(1, Ordering::Relaxed);
                     TELEMETRY.cache_event("l2", "hit");
                     let entry = Arc::new(entry);
                     self.l1.insert(key.clone(), entry.clone()).await;
                     Some(entry)
                 }
-                None => None,
+                Ok(None) => None,
+                Err(err) => {
+                    tracing::warn!(%key, error = %err, "could not read the shared cache");
+                    None
+                }
             },
         };
         let Some(entry) = cached else {
@@ -313,24 +320,30 @@ impl Engine {
         self.l2.total().await
     }
 
-    /// Whether the entry `key` computed at `computed_at` would be served now as a fresh hit:
-    /// still the one in L1, within its time to live, its tables unchanged since (read at
-    /// most once per interval). Counted as an L1 hit when it is.
-    pub async fn is_fresh_hit(&self, key: &str, computed_at: DateTime<Utc>) -> bool {
-        let Some(entry) = self.l1.get(key).await else {
+    /// Whether every entry (key, computation time) is still the one in the process level,
+    /// within its time to live, its tables unchanged: an answer made of them would be made
+    /// again the same. Counted as one hit per entry when they all are.
+    pub async fn are_fresh_hits(&self, entries: &[(Arc<str>, DateTime<Utc>)]) -> bool {
+        let now = Utc::now();
+        let mut found = Vec::with_capacity(entries.len());
+        for (key, computed_at) in entries {
+            match self.l1.get(key).await {
+                Some(entry) if entry.computed_at == *computed_at && now < entry.expires_at => {
+                    found.push(entry)
+                }
+                _ => return false,
+            }
+        }
+        let Ok(fp) = self.current_fingerprint().await else {
             return false;
         };
-        if entry.computed_at != computed_at || Utc::now() >= entry.expires_at {
+        if !found.iter().all(|entry| entry.versions.current_in(&fp)) {
             return false;
         }
-        match self.current_fingerprint().await {
-            Ok(fp) if entry.versions.current_in(&fp) => {
-                self.counters.l1_hits.fetch_add(1, Ordering::Relaxed);
-                TELEMETRY.cache_event("l1", "hit");
-                true
-            }
-            _ => false,
-        }
+        let hits = found.len() as u64;
+        self.counters.l1_hits.fetch_add(hits, Ordering::Relaxed);
+        TELEMETRY.cache_events("l1", "hit", hits);
+        true
     }
 
     /// The version of one table (read at most once per interval); an error when the database

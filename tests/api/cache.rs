@@ -133,6 +133,40 @@ async fn changed_data_is_seen_by_the_next_request() {
 }
 
 #[tokio::test]
+async fn a_shared_cache_that_cannot_be_read_is_a_miss_not_an_error() {
+    for engine in engines() {
+        let app = TestApp::new(&engine).await;
+        app.load(ROWS).await;
+        let first = StatsEngine::new(app.db.clone(), settings(chrono::Duration::hours(1)));
+        assert!(
+            !first
+                .get(Group::Requests, &window())
+                .await
+                .unwrap()
+                .cache_hit
+        );
+        // the shared level stops answering (its table gone): another engine, its own
+        // level empty, computes the figures instead of failing the request
+        app.load("ALTER TABLE statistics_cache RENAME TO statistics_cache_away")
+            .await;
+        let other = StatsEngine::new(app.db.clone(), settings(chrono::Duration::hours(1)));
+        let served = other.get(Group::Requests, &window()).await.unwrap();
+        assert!(!served.cache_hit && !served.stale);
+        assert_eq!(computations(&other), 1);
+        let requests = Statistics::fetch(other.clone(), window(), [], None)
+            .await
+            .unwrap()
+            .requests()
+            .await
+            .unwrap();
+        // the eleven requests created before AS_OF (fixture)
+        assert_eq!(requests.total, 11);
+        assert_eq!(computations(&other), 1);
+        app.cleanup().await;
+    }
+}
+
+#[tokio::test]
 async fn expired_entries_are_extended_or_served_stale_while_one_refresh_runs() {
     for engine in engines() {
         let app = TestApp::new(&engine).await;
