@@ -7,6 +7,7 @@ use crate::kept_answers::KeptAnswers;
 use crate::stats::changes::Table;
 use crate::stats::{Engine, Reads};
 use crate::telemetry::TELEMETRY;
+use async_graphql::parser::types::OperationType;
 use async_graphql_axum::GraphQLRequest;
 use axum::Router;
 use axum::body::Bytes;
@@ -37,6 +38,10 @@ pub struct App {
     pub answers: KeptAnswers,
     /// Requests per minute per signed-in user, when limited.
     pub limiter: Option<(u32, governor::DefaultKeyedRateLimiter<i64>)>,
+    /// The live feed of real-time figures.
+    pub live: Arc<crate::stats::live::LiveFeed>,
+    /// The alert engine.
+    pub alerts: Arc<crate::alerts::Alerts>,
 }
 
 impl std::ops::Deref for AppState {
@@ -69,6 +74,9 @@ impl AppState {
                 governor::RateLimiter::keyed(governor::Quota::per_minute(n)),
             )
         });
+        let live = crate::stats::live::LiveFeed::new(engine.clone(), config.live.clone());
+        let alerts =
+            crate::alerts::Alerts::new(engine.clone(), config.alerts.clone(), config.timezone);
         AppState(Arc::new(App {
             db,
             config,
@@ -77,25 +85,31 @@ impl AppState {
             viewers: auth::known_viewers(),
             answers,
             limiter,
+            live,
+            alerts,
         }))
     }
 }
 
+/// What every route handler gets.
 #[derive(Clone)]
-struct Routes {
-    state: AppState,
-    schema: GatewaySchema,
+pub(crate) struct Routes {
+    pub(crate) state: AppState,
+    pub(crate) schema: GatewaySchema,
 }
 
 /// The router of every HTTP route.
 pub fn router(state: AppState) -> Router {
     let schema = graphql::build_schema(Some(SchemaData {
         engine: state.engine.clone(),
+        live: state.live.clone(),
+        alerts: state.alerts.clone(),
         config: state.config.clone(),
     }));
     let limit = state.config.max_body_bytes;
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/graphql/ws", get(crate::ws::upgrade))
         .route("/playground", get(playground))
         .route("/playground/assets/{name}", get(crate::playground::asset))
         .route("/health", get(health))
@@ -112,12 +126,7 @@ async fn graphql_get(
     request: GraphQLRequest,
 ) -> Response {
     let request = request.into_inner();
-    let is_mutation = async_graphql::parser::parse_query(&request.query).is_ok_and(|doc| {
-        doc.operations
-            .iter()
-            .any(|(_, op)| op.node.ty == async_graphql::parser::types::OperationType::Mutation)
-    });
-    if is_mutation {
+    if has_operation(&request.query, OperationType::Mutation) {
         return (StatusCode::METHOD_NOT_ALLOWED, "mutations need POST").into_response();
     }
     let auth = authenticate(&routes.state, &headers).await;
@@ -125,6 +134,12 @@ async fn graphql_get(
         return refused;
     }
     execute(&routes, auth, request, None).await
+}
+
+/// Whether a document holds an operation of type `ty`.
+fn has_operation(query: &str, ty: OperationType) -> bool {
+    async_graphql::parser::parse_query(query)
+        .is_ok_and(|doc| doc.operations.iter().any(|(_, op)| op.node.ty == ty))
 }
 
 /// GraphQL over POST: one JSON operation per request (a batch is a 400), a body over the
@@ -164,6 +179,12 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Auth {
     let header = headers
         .get(header::AUTHORIZATION)
         .map(|v| v.to_str().unwrap_or("invalid"));
+    authenticate_header(state, header).await
+}
+
+/// Who is asking, from an `Authorization` value (a header's, or a WebSocket's
+/// `connection_init` payload's).
+pub(crate) async fn authenticate_header(state: &AppState, header: Option<&str>) -> Auth {
     auth::authenticate(
         &state.db,
         &state.config.jwt_secret,
@@ -239,6 +260,13 @@ async fn execute(
             .unwrap_or_else(|| "anonymous".to_string())
     });
     let started = std::time::Instant::now();
+    if has_operation(&request.query, OperationType::Subscription) {
+        let err = crate::error::AppError::bad_input(
+            "subscriptions are served over the WebSocket at /graphql/ws (graphql-transport-ws)",
+        );
+        TELEMETRY.request(&operation, err.code(), started.elapsed().as_secs_f64());
+        return error_response(StatusCode::BAD_REQUEST, &err);
+    }
     let reads = Arc::new(Reads::default());
     let invalidations = routes.state.engine.invalidations();
     let response = routes

@@ -25,7 +25,7 @@ pub struct Claims {
 }
 
 /// A signed-in user as GraphQL shows it.
-#[derive(Clone, Debug, async_graphql::SimpleObject)]
+#[derive(Clone, Debug, PartialEq, async_graphql::SimpleObject)]
 pub struct Viewer {
     /// `users.id`.
     pub id: async_graphql::ID,
@@ -78,6 +78,12 @@ pub fn mint(
 
 /// Checks a token's signature (HS256 only) and expiry and returns its user id.
 pub fn verify(secret: &Secret, token: &str) -> Option<i64> {
+    verify_claims(secret, token)?.sub.parse().ok()
+}
+
+/// Checks a token's signature (HS256 only) and expiry (with the leeway) and returns its
+/// claims.
+pub fn verify_claims(secret: &Secret, token: &str) -> Option<Claims> {
     let mut validation = Validation::new(Algorithm::HS256);
     validation.leeway = LEEWAY_SECONDS;
     validation.set_required_spec_claims(&["exp", "sub"]);
@@ -87,7 +93,7 @@ pub fn verify(secret: &Secret, token: &str) -> Option<i64> {
         &validation,
     )
     .ok()?;
-    data.claims.sub.parse().ok()
+    Some(data.claims)
 }
 
 /// Longest a role read from `users` is trusted without reading it again (API.md: at most

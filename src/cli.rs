@@ -235,17 +235,24 @@ async fn serve(demo: bool, bind: String, settings: Settings) -> anyhow::Result<(
     } else {
         None
     };
+    // every WebSocket subscriber holds a descriptor: take all the hard limit allows
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(n) => tracing::debug!(open_files = n, "open-file limit"),
+        Err(err) => tracing::warn!(error = %err, "cannot raise the open-file limit"),
+    }
     let listener = tokio::net::TcpListener::bind(&bind)
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;
     let addr = listener.local_addr()?;
     println!("GraphQL:  http://{addr}/graphql");
     println!("GraphiQL: http://{addr}/playground");
+    println!("live:     ws://{addr}/graphql/ws (graphql-transport-ws)");
     println!("health:   http://{addr}/health   ready: http://{addr}/ready");
     tracing::info!(%addr, timezone = %config.timezone, "serving");
     let cache_db = db::cache_pool(&db, &config.database_url, config.db_timeout).await?;
     let state = AppState::serving(db, cache_db, config, demo_token);
-    let upkeep = crate::stats::upkeep::spawn(state.engine.clone(), state.config.timezone);
+    let mut upkeep = crate::stats::upkeep::spawn(state.engine.clone(), state.config.timezone);
+    upkeep.extend(state.alerts.spawn());
     axum::serve(listener, app::router(state))
         .with_graceful_shutdown(app::shutdown_signal())
         .await?;

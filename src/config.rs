@@ -35,6 +35,10 @@ pub struct Config {
     pub cache: crate::stats::CacheSettings,
     /// Requests a signed-in user may make per minute; `None`: no limit.
     pub rate_limit_per_minute: Option<std::num::NonZeroU32>,
+    /// The live feed and its WebSocket connections.
+    pub live: crate::stats::live::LiveSettings,
+    /// The alert engine.
+    pub alerts: crate::alerts::AlertSettings,
 }
 
 /// A string that never shows itself in `Debug` output or logs.
@@ -75,6 +79,15 @@ pub enum ConfigError {
     /// A duration is negative, too large or not a number.
     #[error("{0} must be a number of at least 0 and at most a year")]
     NotANumber(&'static str),
+    /// A number that must be positive is not.
+    #[error("{0} must be a positive number")]
+    NotAPositiveNumber(&'static str),
+    /// A severity name is not one.
+    #[error("ALERT_WEBHOOK_MIN_SEVERITY={0:?} is not a severity (info, warning, critical)")]
+    UnknownSeverity(String),
+    /// The webhook URL is not an HTTP one.
+    #[error("ALERT_WEBHOOK_URL must start with http:// or https://")]
+    WebhookUrl,
     /// A number is out of its range.
     #[error("{name} must be between {min} and {max}, got {value}")]
     OutOfRange {
@@ -147,6 +160,60 @@ pub struct Settings {
     /// Requests per minute per signed-in user (0: no limit).
     #[arg(long, env = "RATE_LIMIT_PER_MINUTE", default_value_t = 0)]
     pub rate_limit_per_minute: u32,
+    /// Shortest `liveStats` interval accepted, in seconds.
+    #[arg(long, env = "LIVE_MIN_INTERVAL_SECONDS", default_value_t = 5)]
+    pub live_min_interval_seconds: u32,
+    /// Most subscriptions on one WebSocket connection.
+    #[arg(long, env = "LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION", default_value_t = 20)]
+    pub live_max_subscriptions_per_connection: usize,
+    /// Most subscriptions on the gateway.
+    #[arg(long, env = "LIVE_MAX_SUBSCRIPTIONS", default_value_t = 20_000)]
+    pub live_max_subscriptions: usize,
+    /// Seconds between two keep-alive pings on a WebSocket.
+    #[arg(long, env = "WS_KEEPALIVE_SECONDS", default_value_t = 15)]
+    pub ws_keepalive_seconds: u64,
+    /// Seconds between two alert evaluations.
+    #[arg(long, env = "ALERT_INTERVAL_SECONDS", default_value_t = 60)]
+    pub alert_interval_seconds: u64,
+    /// Where new alerts are POSTed (none: no webhook).
+    #[arg(long, env = "ALERT_WEBHOOK_URL", hide_env_values = true)]
+    pub alert_webhook_url: Option<String>,
+    /// Least severity POSTed to the webhook (info, warning, critical).
+    #[arg(long, env = "ALERT_WEBHOOK_MIN_SEVERITY", default_value = "warning")]
+    pub alert_webhook_min_severity: String,
+    /// Quiet minutes after a detector's alert before the same key is raised again.
+    #[arg(long, env = "ALERT_COOLDOWN_MINUTES", default_value_t = 60)]
+    pub alert_cooldown_minutes: u32,
+    /// Days of history the anomaly detector compares a day with.
+    #[arg(long, env = "ALERT_ANOMALY_DAYS", default_value_t = 28)]
+    pub alert_anomaly_days: u32,
+    /// Modified z-score beyond which a day is an anomaly.
+    #[arg(long, env = "ALERT_ANOMALY_Z", default_value_t = 3.5)]
+    pub alert_anomaly_z: f64,
+    /// Week-over-week change (percent) beyond which a trend changed.
+    #[arg(long, env = "ALERT_TREND_PERCENT", default_value_t = 30.0)]
+    pub alert_trend_percent: f64,
+    /// Least total of the previous week for a trend change.
+    #[arg(long, env = "ALERT_TREND_MIN_BASE", default_value_t = 20.0)]
+    pub alert_trend_min_base: f64,
+    /// Longest a statistics computation may take before a performance alert, in seconds.
+    #[arg(long, env = "ALERT_PERFORMANCE_BUDGET_SECONDS", default_value_t = 5.0)]
+    pub alert_performance_budget_seconds: f64,
+    /// Span of a brute-force burst, in minutes.
+    #[arg(long, env = "ALERT_BURST_MINUTES", default_value_t = 15)]
+    pub alert_burst_minutes: u32,
+    /// Least failed logins from one address within one span for a brute-force alert.
+    #[arg(long, env = "ALERT_BURST_MIN_FAILURES", default_value_t = 20)]
+    pub alert_burst_min_failures: u32,
+    /// Days a burst keeps its alert active.
+    #[arg(long, env = "ALERT_BURST_DAYS", default_value_t = 7)]
+    pub alert_burst_days: u32,
+    /// A failed-login spike: the last hour above this many times the median hour.
+    #[arg(long, env = "ALERT_SPIKE_FACTOR", default_value_t = 3.0)]
+    pub alert_spike_factor: f64,
+    /// ... and at least this many failures.
+    #[arg(long, env = "ALERT_SPIKE_MIN_FAILURES", default_value_t = 50)]
+    pub alert_spike_min_failures: u32,
 }
 
 impl Settings {
@@ -224,6 +291,98 @@ impl Settings {
                 )? * 1000.0) as i64,
             ),
         };
+        range(
+            "LIVE_MIN_INTERVAL_SECONDS",
+            self.live_min_interval_seconds.into(),
+            1,
+            3600,
+        )?;
+        range(
+            "LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION",
+            self.live_max_subscriptions_per_connection as u64,
+            1,
+            10_000,
+        )?;
+        range(
+            "LIVE_MAX_SUBSCRIPTIONS",
+            self.live_max_subscriptions as u64,
+            1,
+            1_000_000,
+        )?;
+        range("WS_KEEPALIVE_SECONDS", self.ws_keepalive_seconds, 1, 3600)?;
+        range("ALERT_INTERVAL_SECONDS", self.alert_interval_seconds, 1, 86_400)?;
+        range(
+            "ALERT_COOLDOWN_MINUTES",
+            self.alert_cooldown_minutes.into(),
+            0,
+            10_080,
+        )?;
+        range("ALERT_ANOMALY_DAYS", self.alert_anomaly_days.into(), 14, 365)?;
+        range("ALERT_BURST_MINUTES", self.alert_burst_minutes.into(), 1, 1440)?;
+        range(
+            "ALERT_BURST_MIN_FAILURES",
+            self.alert_burst_min_failures.into(),
+            1,
+            1_000_000,
+        )?;
+        range("ALERT_BURST_DAYS", self.alert_burst_days.into(), 1, 90)?;
+        range(
+            "ALERT_SPIKE_MIN_FAILURES",
+            self.alert_spike_min_failures.into(),
+            1,
+            1_000_000,
+        )?;
+        for (name, value) in [
+            ("ALERT_ANOMALY_Z", self.alert_anomaly_z),
+            ("ALERT_TREND_PERCENT", self.alert_trend_percent),
+            ("ALERT_TREND_MIN_BASE", self.alert_trend_min_base),
+            ("ALERT_SPIKE_FACTOR", self.alert_spike_factor),
+        ] {
+            if !(value.is_finite() && value > 0.0 && value <= 1e9) {
+                return Err(ConfigError::NotAPositiveNumber(name));
+            }
+        }
+        let webhook_min_severity =
+            crate::alerts::Severity::parse(&self.alert_webhook_min_severity).ok_or(
+                ConfigError::UnknownSeverity(self.alert_webhook_min_severity.clone()),
+            )?;
+        let webhook_url = self.alert_webhook_url.filter(|u| !u.is_empty());
+        if let Some(url) = &webhook_url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return Err(ConfigError::WebhookUrl);
+        }
+        let alerts = crate::alerts::AlertSettings {
+            interval: Duration::from_secs(self.alert_interval_seconds),
+            webhook_url,
+            webhook_secret: std::env::var("ALERT_WEBHOOK_SECRET")
+                .ok()
+                .filter(|s| !s.is_empty())
+                .map(Secret::new),
+            webhook_min_severity,
+            cooldown: chrono::Duration::minutes(self.alert_cooldown_minutes.into()),
+            anomaly_days: self.alert_anomaly_days,
+            anomaly_z: self.alert_anomaly_z,
+            trend_percent: self.alert_trend_percent,
+            trend_min_base: self.alert_trend_min_base,
+            performance_budget: Duration::from_secs_f64(seconds(
+                "ALERT_PERFORMANCE_BUDGET_SECONDS",
+                self.alert_performance_budget_seconds,
+                1.0,
+            )?),
+            burst_minutes: self.alert_burst_minutes,
+            burst_min_failures: self.alert_burst_min_failures,
+            burst_days: self.alert_burst_days,
+            spike_factor: self.alert_spike_factor,
+            spike_min_failures: self.alert_spike_min_failures,
+        };
+        let live = crate::stats::live::LiveSettings {
+            min_interval: self.live_min_interval_seconds,
+            max_interval: 3600,
+            max_per_connection: self.live_max_subscriptions_per_connection,
+            max_total: self.live_max_subscriptions,
+            keepalive: Duration::from_secs(self.ws_keepalive_seconds),
+        };
         let database_url = self.database_url.unwrap_or_else(|| {
             if demo {
                 DEMO_DATABASE_URL.to_string()
@@ -244,6 +403,8 @@ impl Settings {
             currency: self.currency,
             cache,
             rate_limit_per_minute: std::num::NonZeroU32::new(self.rate_limit_per_minute),
+            live,
+            alerts,
         })
     }
 }

@@ -24,6 +24,9 @@ pub enum AppError {
     /// The viewer made more requests this minute than `RATE_LIMIT_PER_MINUTE` allows.
     #[error("too many requests: at most {0} per minute; retry in {1} s")]
     RateLimited(u32, u64),
+    /// A subscription past the caps of the live feed.
+    #[error("{0}")]
+    TooManySubscriptions(String),
     /// The database cannot be reached and nothing is cached.
     #[error("the database is unavailable; try again shortly")]
     Unavailable,
@@ -41,7 +44,7 @@ impl AppError {
             AppError::BadUserInput(_) => "BAD_USER_INPUT",
             AppError::NotFound(_) => "NOT_FOUND",
             AppError::TooComplex(_) => "TOO_COMPLEX",
-            AppError::RateLimited(..) => "RATE_LIMITED",
+            AppError::RateLimited(..) | AppError::TooManySubscriptions(_) => "RATE_LIMITED",
             AppError::Unavailable => "UNAVAILABLE",
             AppError::Internal => "INTERNAL",
         }

@@ -1,8 +1,10 @@
 //! teliman-stats: a GraphQL analytics gateway for a repair-services marketplace.
 
+pub mod alerts;
 pub mod app;
 pub mod auth;
 pub mod bench;
+pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod db;
@@ -16,3 +18,4 @@ pub mod seed;
 pub mod stats;
 pub mod telemetry;
 pub mod window;
+pub mod ws;

@@ -7,7 +7,7 @@ use axum::response::{Html, IntoResponse, Response};
 use serde_json::json;
 
 /// The example operations, one GraphiQL tab each.
-pub const OPERATIONS: [(&str, &str); 8] = [
+pub const OPERATIONS: [(&str, &str); 11] = [
     (
         "01-overview.graphql",
         include_str!("../playground/01-overview.graphql"),
@@ -39,6 +39,18 @@ pub const OPERATIONS: [(&str, &str); 8] = [
     (
         "08-real-time.graphql",
         include_str!("../playground/08-real-time.graphql"),
+    ),
+    (
+        "09-live-stats.graphql",
+        include_str!("../playground/09-live-stats.graphql"),
+    ),
+    (
+        "10-alerts.graphql",
+        include_str!("../playground/10-alerts.graphql"),
+    ),
+    (
+        "11-alert-raised.graphql",
+        include_str!("../playground/11-alert-raised.graphql"),
     ),
 ];
 

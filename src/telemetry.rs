@@ -5,6 +5,7 @@
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 use std::sync::LazyLock;
@@ -41,6 +42,13 @@ pub struct GroupLabels {
     pub group: String,
 }
 
+/// Labels naming a live feed interval.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct IntervalLabels {
+    /// Seconds between two ticks.
+    pub interval: String,
+}
+
 /// Every metric of the process.
 pub struct Telemetry {
     registry: Registry,
@@ -58,6 +66,12 @@ pub struct Telemetry {
     pub cache_evictions: Counter,
     /// Database errors (unreachable or failing queries).
     pub db_errors: Counter,
+    /// Computations of the live feed, per interval.
+    pub live_ticks: Family<IntervalLabels, Counter>,
+    /// Open WebSocket connections.
+    pub ws_connections: Gauge,
+    /// Open subscriptions.
+    pub subscriptions: Gauge,
     operations: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
@@ -83,6 +97,24 @@ pub static TELEMETRY: LazyLock<Telemetry> = LazyLock::new(|| {
     let fingerprint_checks = Counter::default();
     let cache_evictions = Counter::default();
     let db_errors = Counter::default();
+    let live_ticks = Family::<IntervalLabels, Counter>::default();
+    let ws_connections = Gauge::default();
+    let subscriptions = Gauge::default();
+    registry.register(
+        "live_ticks",
+        "Computations of the real-time figures by the live feed, per interval (one per tick whatever the number of subscribers)",
+        live_ticks.clone(),
+    );
+    registry.register(
+        "websocket_connections",
+        "Open GraphQL WebSocket connections",
+        ws_connections.clone(),
+    );
+    registry.register(
+        "subscriptions",
+        "Open GraphQL subscriptions",
+        subscriptions.clone(),
+    );
     registry.register(
         "graphql_requests",
         "GraphQL requests by operation and outcome",
@@ -123,6 +155,9 @@ pub static TELEMETRY: LazyLock<Telemetry> = LazyLock::new(|| {
         fingerprint_checks,
         cache_evictions,
         db_errors,
+        live_ticks,
+        ws_connections,
+        subscriptions,
         operations: Default::default(),
     }
 });
@@ -141,6 +176,15 @@ impl Telemetry {
                 result: result.into(),
             })
             .inc_by(n);
+    }
+
+    /// Counts one computation of the live feed.
+    pub fn live_tick(&self, interval: &str) {
+        self.live_ticks
+            .get_or_create(&IntervalLabels {
+                interval: interval.into(),
+            })
+            .inc();
     }
 
     /// Records the time a group took.

@@ -13,6 +13,7 @@ mod m20260101_000007_index_reviews_by_time;
 pub mod m20260101_000008_log_table_changes;
 mod m20260101_000009_bound_statistics_cache;
 mod m20260101_000010_add_snapshot_slots;
+pub mod m20260101_000011_extend_alerts;
 
 /// The ordered list of migrations the gateway applies at start.
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20260101_000008_log_table_changes::Migration),
             Box::new(m20260101_000009_bound_statistics_cache::Migration),
             Box::new(m20260101_000010_add_snapshot_slots::Migration),
+            Box::new(m20260101_000011_extend_alerts::Migration),
         ]
     }
 }

@@ -25,8 +25,8 @@ pub struct Model {
     pub enabled: bool,
     /// Quiet time after an alert.
     pub cooldown_minutes: i32,
-    /// Author.
-    pub created_by: i64,
+    /// Author; none for the gateway's own (system) rules.
+    pub created_by: Option<i64>,
     /// Creation instant.
     pub created_at: DateTimeUtc,
     /// Last change.

@@ -39,6 +39,10 @@ pub struct Model {
     pub resolved_at: Option<DateTimeUtc>,
     /// Creation instant.
     pub created_at: DateTimeUtc,
+    /// The admin who resolved it by hand (none when it resolved itself).
+    pub resolved_by: Option<i64>,
+    /// Last evaluation that saw its condition (none before the first repeat).
+    pub updated_at: Option<DateTimeUtc>,
 }
 
 /// Relations are followed in SQL, not through the ORM.

@@ -1,31 +1,49 @@
 //! The GraphQL schema: queries per metric group over the statistics engine, guards, limits
 //! and error codes. It knows nothing of HTTP; `app` wires it to routes.
 
+mod alerting;
 mod guards;
 mod limits;
 mod mutation;
 mod query;
 mod selection;
+mod subscription;
 mod trace;
 mod types;
 
 pub use mutation::MutationRoot;
 pub use query::QueryRoot;
+pub use subscription::SubscriptionRoot;
 pub use types::StatsFilter;
 
 use crate::config::Config;
 use crate::error::{AppError, AppResult};
 use crate::stats::Engine;
-use async_graphql::{Context, EmptySubscription, Schema};
+use async_graphql::{Context, MergedObject, Schema};
 use std::sync::Arc;
 
-/// The gateway's schema type.
-pub type GatewaySchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+/// Every query: statistics, alerts and the catalog.
+#[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
+pub struct Query(QueryRoot, alerting::AlertQuery);
 
-/// What resolvers reach: the engine (and through it the database) and the configuration.
+/// Every mutation: cache control, alerts and rules.
+#[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
+pub struct Mutation(MutationRoot, alerting::AlertMutation);
+
+/// The gateway's schema type.
+pub type GatewaySchema = Schema<Query, Mutation, SubscriptionRoot>;
+
+/// What resolvers reach: the engine (and through it the database), the live feed, the
+/// alerts and the configuration.
 pub struct SchemaData {
     /// The statistics engine.
     pub engine: Arc<Engine>,
+    /// The live feed.
+    pub live: Arc<crate::stats::live::LiveFeed>,
+    /// The alert engine.
+    pub alerts: Arc<crate::alerts::Alerts>,
     /// The validated configuration.
     pub config: Config,
 }
@@ -40,7 +58,7 @@ pub fn build_schema(data: Option<SchemaData>) -> GatewaySchema {
         ),
         None => (16, 2000, 100),
     };
-    let mut builder = Schema::build(QueryRoot, MutationRoot, EmptySubscription)
+    let mut builder = Schema::build(Query::default(), Mutation::default(), SubscriptionRoot)
         .limit_depth(depth)
         .limit_complexity(complexity)
         .extension(limits::Limits {

@@ -3,6 +3,7 @@
 
 pub mod advanced;
 pub mod financial;
+pub mod logins;
 pub mod overview;
 pub mod realtime;
 pub mod requests;

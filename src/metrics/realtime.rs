@@ -39,6 +39,9 @@ pub struct RealTimeStats {
     pub active_technicians: i64,
     /// Requests pending, assigned or in progress at `asOf`.
     pub open_requests: i64,
+    /// The live feed could not compute the tick: these are the previous tick's figures.
+    #[serde(default)]
+    pub stale: bool,
 }
 
 #[derive(FromQueryResult)]
@@ -114,5 +117,6 @@ pub async fn compute(
         online_users: row.online_users,
         active_technicians: row.active_technicians,
         open_requests: row.open_requests,
+        stale: false,
     })
 }

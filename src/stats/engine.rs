@@ -117,6 +117,7 @@ pub struct Engine {
     fingerprint: Mutex<Option<(std::time::Instant, Arc<Fingerprint>)>>,
     fingerprint_read: tokio::sync::Mutex<()>,
     invalidations: AtomicU64,
+    slowest: Mutex<HashMap<&'static str, f64>>,
     /// Counters.
     pub counters: CacheCounters,
 }
@@ -178,6 +179,7 @@ impl Engine {
             fingerprint: Mutex::new(None),
             fingerprint_read: tokio::sync::Mutex::new(()),
             invalidations: AtomicU64::new(0),
+            slowest: Mutex::new(HashMap::new()),
             counters: CacheCounters::default(),
         })
     }
@@ -279,8 +281,21 @@ impl Engine {
     pub async fn realtime(&self, as_of: DateTime<Utc>) -> AppResult<RealTimeStats> {
         let started = std::time::Instant::now();
         let stats = realtime::compute(&self.db, as_of).await?;
-        TELEMETRY.group_time("realtime", started.elapsed().as_secs_f64());
+        self.record_time("realtime", started.elapsed().as_secs_f64());
         Ok(stats)
+    }
+
+    fn record_time(&self, group: &'static str, seconds: f64) {
+        TELEMETRY.group_time(group, seconds);
+        let mut slowest = lock(&self.slowest);
+        let longest = slowest.entry(group).or_insert(0.0);
+        *longest = longest.max(seconds);
+    }
+
+    /// The longest computation of each group since the last call (for the performance
+    /// detector), in seconds.
+    pub fn take_slowest(&self) -> HashMap<&'static str, f64> {
+        std::mem::take(&mut *lock(&self.slowest))
     }
 
     /// Drops the entries whose key starts with `prefix` (all of them for `None`) from both
@@ -441,7 +456,7 @@ impl Engine {
         let started = std::time::Instant::now();
         let figures = group.compute(&self.db, &window).await?;
         let elapsed = started.elapsed();
-        TELEMETRY.group_time(group.name(), elapsed.as_secs_f64());
+        self.record_time(group.name(), elapsed.as_secs_f64());
         let computed_at = Utc::now();
         let mut entry = Entry {
             group,

@@ -3,6 +3,7 @@
 use super::changes::{Table, TableSet};
 use crate::metrics;
 use crate::metrics::financial::FinancialStats;
+use crate::metrics::logins::{self, FailureBurst};
 use crate::metrics::overview::UserCounts;
 use crate::metrics::requests::RequestStats;
 use crate::metrics::satisfaction::SatisfactionStats;
@@ -50,6 +51,20 @@ pub enum Group {
         /// Buckets.
         points: u32,
     },
+    /// Failed logins per hour before `asOf` (`metrics::logins::failures_by_hour`).
+    FailuresByHour {
+        /// Hours, the last one first.
+        hours: u32,
+    },
+    /// Addresses with bursts of failed logins (`metrics::logins::failure_bursts`).
+    FailureBursts {
+        /// Span of a burst.
+        minutes: u32,
+        /// Least failures within one span.
+        min_failures: u32,
+        /// Days read before `asOf`.
+        days: u32,
+    },
 }
 
 /// What an entry holds.
@@ -75,6 +90,10 @@ pub enum Figures {
     SuspiciousIps(Vec<SuspiciousIp>),
     /// `Group::Trend`.
     Trend(Vec<TrendPoint>),
+    /// `Group::FailuresByHour`.
+    FailuresByHour(Vec<i64>),
+    /// `Group::FailureBursts`.
+    FailureBursts(Vec<FailureBurst>),
 }
 
 impl Group {
@@ -97,7 +116,10 @@ impl Group {
             Group::Financial => "financial",
             Group::Satisfaction => "satisfaction",
             Group::Technicians | Group::TopTechnicians { .. } => "technicians",
-            Group::Security | Group::SuspiciousIps { .. } => "security",
+            Group::Security
+            | Group::SuspiciousIps { .. }
+            | Group::FailuresByHour { .. }
+            | Group::FailureBursts { .. } => "security",
             Group::Trends | Group::Trend { .. } => "trends",
         }
     }
@@ -109,6 +131,12 @@ impl Group {
                 format!("technicians.top({limit},{min_reviews})")
             }
             Group::SuspiciousIps { limit } => format!("security.suspicious({limit})"),
+            Group::FailuresByHour { hours } => format!("security.hourly({hours})"),
+            Group::FailureBursts {
+                minutes,
+                min_failures,
+                days,
+            } => format!("security.bursts({minutes},{min_failures},{days})"),
             Group::Trend {
                 granularity,
                 points,
@@ -162,7 +190,9 @@ impl Group {
                 Table::Users,
             ]),
             Group::Security => TableSet::of(&[Table::Logins, Table::Alerts]),
-            Group::SuspiciousIps { .. } => TableSet::of(&[Table::Logins]),
+            Group::SuspiciousIps { .. }
+            | Group::FailuresByHour { .. }
+            | Group::FailureBursts { .. } => TableSet::of(&[Table::Logins]),
             Group::Trends | Group::Trend { .. } => {
                 TableSet::of(&[Table::Requests, Table::Payments, Table::Users])
             }
@@ -197,6 +227,16 @@ impl Group {
                 granularity,
                 points,
             } => Figures::Trend(metrics::trends::compute(db, window, granularity, points).await?),
+            Group::FailuresByHour { hours } => {
+                Figures::FailuresByHour(logins::failures_by_hour(db, window, hours).await?)
+            }
+            Group::FailureBursts {
+                minutes,
+                min_failures,
+                days,
+            } => Figures::FailureBursts(
+                logins::failure_bursts(db, window, minutes, min_failures, days).await?,
+            ),
         })
     }
 }
@@ -231,6 +271,8 @@ group_figures!(
     TopTechnicians => Vec<TopTechnician>,
     SuspiciousIps => Vec<SuspiciousIp>,
     Trend => Vec<TrendPoint>,
+    FailuresByHour => Vec<i64>,
+    FailureBursts => Vec<FailureBurst>,
 );
 
 #[cfg(test)]

@@ -19,6 +19,7 @@
 pub mod changes;
 pub mod engine;
 pub mod groups;
+pub mod live;
 mod shared;
 pub mod snapshots;
 pub mod statistics;

@@ -83,6 +83,8 @@ pub fn test_config(url: &str, timezone: chrono_tz::Tz) -> Config {
             snapshot_interval: chrono::Duration::minutes(15),
         },
         rate_limit_per_minute: None,
+        live: Default::default(),
+        alerts: Default::default(),
     }
 }
 
