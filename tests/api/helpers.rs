@@ -159,6 +159,30 @@ impl TestApp {
         }
     }
 
+    /// Serves the router on a loopback port (for WebSocket clients); returns its address.
+    pub async fn serve(&self) -> std::net::SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let router = self.router.clone();
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        addr
+    }
+
+    /// A token for user `id` that expires `seconds` from now (no leeway past that).
+    pub fn token_for_seconds(&self, id: i64, seconds: i64) -> String {
+        let claims = teliman_stats::auth::Claims {
+            sub: id.to_string(),
+            role: "admin".into(),
+            exp: chrono::Utc::now().timestamp() + seconds,
+        };
+        jsonwebtoken::encode(
+            &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+            &claims,
+            &jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes()),
+        )
+        .unwrap()
+    }
+
     /// The database's name (PostgreSQL).
     pub fn db_name(&self) -> &str {
         &self.name

@@ -8,6 +8,7 @@ mod entities;
 mod fixture;
 mod helpers;
 mod inputs;
+mod live;
 mod metrics;
 mod playground;
 mod schema;
