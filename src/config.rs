@@ -164,7 +164,11 @@ pub struct Settings {
     #[arg(long, env = "LIVE_MIN_INTERVAL_SECONDS", default_value_t = 5)]
     pub live_min_interval_seconds: u32,
     /// Most subscriptions on one WebSocket connection.
-    #[arg(long, env = "LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION", default_value_t = 20)]
+    #[arg(
+        long,
+        env = "LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION",
+        default_value_t = 20
+    )]
     pub live_max_subscriptions_per_connection: usize,
     /// Most subscriptions on the gateway.
     #[arg(long, env = "LIVE_MAX_SUBSCRIPTIONS", default_value_t = 20_000)]
@@ -310,15 +314,30 @@ impl Settings {
             1_000_000,
         )?;
         range("WS_KEEPALIVE_SECONDS", self.ws_keepalive_seconds, 1, 3600)?;
-        range("ALERT_INTERVAL_SECONDS", self.alert_interval_seconds, 1, 86_400)?;
+        range(
+            "ALERT_INTERVAL_SECONDS",
+            self.alert_interval_seconds,
+            1,
+            86_400,
+        )?;
         range(
             "ALERT_COOLDOWN_MINUTES",
             self.alert_cooldown_minutes.into(),
             0,
             10_080,
         )?;
-        range("ALERT_ANOMALY_DAYS", self.alert_anomaly_days.into(), 14, 365)?;
-        range("ALERT_BURST_MINUTES", self.alert_burst_minutes.into(), 1, 1440)?;
+        range(
+            "ALERT_ANOMALY_DAYS",
+            self.alert_anomaly_days.into(),
+            14,
+            365,
+        )?;
+        range(
+            "ALERT_BURST_MINUTES",
+            self.alert_burst_minutes.into(),
+            1,
+            1440,
+        )?;
         range(
             "ALERT_BURST_MIN_FAILURES",
             self.alert_burst_min_failures.into(),
@@ -342,10 +361,10 @@ impl Settings {
                 return Err(ConfigError::NotAPositiveNumber(name));
             }
         }
-        let webhook_min_severity =
-            crate::alerts::Severity::parse(&self.alert_webhook_min_severity).ok_or(
-                ConfigError::UnknownSeverity(self.alert_webhook_min_severity.clone()),
-            )?;
+        let webhook_min_severity = crate::alerts::Severity::parse(&self.alert_webhook_min_severity)
+            .ok_or(ConfigError::UnknownSeverity(
+                self.alert_webhook_min_severity.clone(),
+            ))?;
         let webhook_url = self.alert_webhook_url.filter(|u| !u.is_empty());
         if let Some(url) = &webhook_url
             && !(url.starts_with("http://") || url.starts_with("https://"))

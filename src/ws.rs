@@ -251,13 +251,12 @@ async fn serve(socket: WebSocket, protocol: WebSocketProtocols, routes: Routes) 
             }
             outgoing = executor.next() => match outgoing {
                 Some(WsMessage::Text(text)) => {
-                    if text.starts_with(r#"{"type":"complete""#) || text.starts_with(r#"{"type":"error""#) {
-                        if let Some(id) = serde_json::from_str::<serde_json::Value>(&text)
+                    if (text.starts_with(r#"{"type":"complete""#) || text.starts_with(r#"{"type":"error""#))
+                        && let Some(id) = serde_json::from_str::<serde_json::Value>(&text)
                             .ok()
                             .and_then(|v| v.get("id").and_then(|i| i.as_str()).map(str::to_string))
-                        {
-                            running.remove(&id);
-                        }
+                    {
+                        running.remove(&id);
                     }
                     if sink.send(Message::Text(text.into())).await.is_err() {
                         break;

@@ -128,10 +128,7 @@ impl MigrationTrait for Migration {
         let db = manager.get_connection().begin().await?;
         let (script, now) = match backend {
             DatabaseBackend::Postgres => (POSTGRES_UP, "now()"),
-            _ => (
-                SQLITE_UP,
-                "strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now')",
-            ),
+            _ => (SQLITE_UP, "strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now')"),
         };
         for statement in [script, COMMON_UP]
             .iter()
@@ -169,7 +166,8 @@ impl MigrationTrait for Migration {
             "idx_statistics_alerts_dedup_triggered",
             "idx_statistics_alerts_triggered_id",
         ] {
-            db.execute_unprepared(&format!("DROP INDEX {index}")).await?;
+            db.execute_unprepared(&format!("DROP INDEX {index}"))
+                .await?;
         }
         match backend {
             DatabaseBackend::Postgres => {

@@ -165,7 +165,11 @@ mod tests {
         let t = trend_change(&days, 30.0, 20.0).unwrap();
         assert_eq!((t.last_week, t.this_week), (70.0, 98.0));
         assert!((t.change_percent - 40.0).abs() < 1e-9);
-        assert_eq!(trend_change(&days, 40.0, 20.0), None, "exactly 40 % is not beyond 40 %");
+        assert_eq!(
+            trend_change(&days, 40.0, 20.0),
+            None,
+            "exactly 40 % is not beyond 40 %"
+        );
         // a fall of 50 %
         let mut fall = vec![10.0; 7];
         fall.extend([5.0; 7]);

@@ -225,9 +225,14 @@ impl Alerts {
                             cooldown: s.cooldown,
                         });
                     }
-                    if let Some(t) = detect::trend_change(&values, s.trend_percent, s.trend_min_base)
+                    if let Some(t) =
+                        detect::trend_change(&values, s.trend_percent, s.trend_min_base)
                     {
-                        let direction = if t.change_percent > 0.0 { "hausse" } else { "baisse" };
+                        let direction = if t.change_percent > 0.0 {
+                            "hausse"
+                        } else {
+                            "baisse"
+                        };
                         out.found.push(Finding {
                             dedup_key: format!("trend:{name}"),
                             alert_type: AlertType::TrendChange,
@@ -267,9 +272,13 @@ impl Alerts {
             .map(|t| t.with_timezone(&Utc))
             .unwrap_or(now)
             .min(now);
-        let stats =
-            Statistics::fetch(self.engine.clone(), Window::all(midnight, self.tz), [], None)
-                .await?;
+        let stats = Statistics::fetch(
+            self.engine.clone(),
+            Window::all(midnight, self.tz),
+            [],
+            None,
+        )
+        .await?;
         // the day of `asOf` (today, empty at its midnight) closes the trend: left out
         let mut trend = stats.trend(Granularity::Daily, points + 1).await?;
         trend.pop();
@@ -285,17 +294,14 @@ impl Alerts {
             min_failures: s.burst_min_failures,
             days: s.burst_days,
         };
-        let hourly = Group::FailuresByHour {
-            hours: 7 * 24 + 1,
-        };
+        let hourly = Group::FailuresByHour { hours: 7 * 24 + 1 };
         // recomputed at each evaluation: a burst leaves the days read, an hour slides, with
         // no write to the table
-        let stats = match Statistics::refreshed(self.engine.clone(), window, [group, hourly], None)
-            .await
-        {
-            Ok(stats) => stats,
-            Err(err) => return out.fail("security", &err),
-        };
+        let stats =
+            match Statistics::refreshed(self.engine.clone(), window, [group, hourly], None).await {
+                Ok(stats) => stats,
+                Err(err) => return out.fail("security", &err),
+            };
         match stats.figures::<Vec<FailureBurst>>(group).await {
             Ok(bursts) => {
                 out.cover("security:bruteforce:");
@@ -395,7 +401,11 @@ impl Alerts {
             .map(|a| (a.dedup_key.clone(), a))
             .collect();
         let failed: HashSet<&str> = findings.failed.iter().map(String::as_str).collect();
-        let found: HashSet<&str> = findings.found.iter().map(|f| f.dedup_key.as_str()).collect();
+        let found: HashSet<&str> = findings
+            .found
+            .iter()
+            .map(|f| f.dedup_key.as_str())
+            .collect();
         let mut raised = Vec::new();
         for f in &findings.found {
             if let Some(current) = active.get(&f.dedup_key) {

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// The advisory lock key of the evaluator (`teliman` in ASCII, as an integer).
-pub const EVALUATOR_LOCK: i64 = 0x7465_6c69_6d61_6e;
+pub const EVALUATOR_LOCK: i64 = 0x0074_656c_696d_616e;
 
 /// Longest time between two reads of new alerts.
 const FEED_POLL: Duration = Duration::from_secs(2);
@@ -138,7 +138,9 @@ struct Leadership {
 }
 
 impl Leadership {
-    async fn try_take(db: &sea_orm::DatabaseConnection) -> Result<Option<Leadership>, sea_orm::sqlx::Error> {
+    async fn try_take(
+        db: &sea_orm::DatabaseConnection,
+    ) -> Result<Option<Leadership>, sea_orm::sqlx::Error> {
         let pool = db.get_postgres_connection_pool();
         let mut connection = pool.acquire().await?;
         let taken: bool = sea_orm::sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")

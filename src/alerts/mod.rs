@@ -28,6 +28,7 @@ use std::time::Duration;
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Enum, Serialize, Deserialize,
 )]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Severity {
     /// Worth knowing.
     Info,
@@ -60,6 +61,7 @@ impl Severity {
 
 /// What raised an alert.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Enum, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum AlertType {
     /// A rule's condition holds.
     ThresholdExceeded,
@@ -283,9 +285,11 @@ impl Alerts {
         if let Some(cursor) = after {
             let (at, id) = parse_cursor(cursor)?;
             query = query.filter(
-                Condition::any()
-                    .add(Column::TriggeredAt.lt(at))
-                    .add(Condition::all().add(Column::TriggeredAt.eq(at)).add(Column::Id.lt(id))),
+                Condition::any().add(Column::TriggeredAt.lt(at)).add(
+                    Condition::all()
+                        .add(Column::TriggeredAt.eq(at))
+                        .add(Column::Id.lt(id)),
+                ),
             );
         }
         let rows = query
@@ -313,7 +317,10 @@ impl Alerts {
         use sea_orm::sea_query::Expr;
         let found = statistics_alerts::Entity::update_many()
             .col_expr(statistics_alerts::Column::AcknowledgedBy, Expr::value(by))
-            .col_expr(statistics_alerts::Column::AcknowledgedAt, Expr::value(Utc::now()))
+            .col_expr(
+                statistics_alerts::Column::AcknowledgedAt,
+                Expr::value(Utc::now()),
+            )
             .filter(statistics_alerts::Column::Id.eq(id))
             .exec(&self.db)
             .await?;
@@ -330,7 +337,10 @@ impl Alerts {
         if current.is_active {
             statistics_alerts::Entity::update_many()
                 .col_expr(statistics_alerts::Column::IsActive, Expr::value(false))
-                .col_expr(statistics_alerts::Column::ResolvedAt, Expr::value(Utc::now()))
+                .col_expr(
+                    statistics_alerts::Column::ResolvedAt,
+                    Expr::value(Utc::now()),
+                )
                 .col_expr(statistics_alerts::Column::ResolvedBy, Expr::value(by))
                 .filter(statistics_alerts::Column::Id.eq(id))
                 .filter(statistics_alerts::Column::IsActive.eq(true))
@@ -370,10 +380,7 @@ impl Alerts {
                 })
                 .collect()
         };
-        Ok(rows
-            .into_iter()
-            .map(|r| alert_of(r, &viewers))
-            .collect())
+        Ok(rows.into_iter().map(|r| alert_of(r, &viewers)).collect())
     }
 }
 
@@ -404,7 +411,9 @@ pub(crate) fn alert_of(r: statistics_alerts::Model, viewers: &HashMap<i64, Viewe
 pub fn cursor(alert: &Alert) -> String {
     format!(
         "{}~{}",
-        alert.triggered_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        alert
+            .triggered_at
+            .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
         alert.id.as_str()
     )
 }

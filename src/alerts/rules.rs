@@ -38,9 +38,14 @@ impl Comparator {
 
     /// Parses a stored value.
     pub fn parse(text: &str) -> Option<Comparator> {
-        [Comparator::Gt, Comparator::Gte, Comparator::Lt, Comparator::Lte]
-            .into_iter()
-            .find(|c| c.as_str() == text)
+        [
+            Comparator::Gt,
+            Comparator::Gte,
+            Comparator::Lt,
+            Comparator::Lte,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == text)
     }
 
     /// Whether `value` compared with `bound` holds.

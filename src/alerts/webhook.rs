@@ -29,6 +29,8 @@ impl Webhook {
     /// Starts the sender task for `url`.
     pub fn spawn(url: String, secret: Option<Secret>, give_up_after: Duration) -> Webhook {
         let (queue, mut rx) = tokio::sync::mpsc::channel::<Arc<Alert>>(10_000);
+        // TLS through rustls with ring (a no-op when the process installed one already)
+        let _ = rustls::crypto::ring::default_provider().install_default();
         tokio::spawn(async move {
             let client = match reqwest::Client::builder()
                 .timeout(Duration::from_secs(10))

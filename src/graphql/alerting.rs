@@ -50,11 +50,10 @@ impl AlertQuery {
             ))));
         }
         let filter = filter.unwrap_or_default();
-        let (page, more) = gql(
-            data.alerts
-                .page(&filter, first as u64, after.as_deref())
-                .await,
-        )?;
+        let (page, more) = gql(data
+            .alerts
+            .page(&filter, first as u64, after.as_deref())
+            .await)?;
         let mut connection = Connection::new(after.is_some(), more);
         connection
             .edges

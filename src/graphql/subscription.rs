@@ -55,10 +55,11 @@ impl SubscriptionRoot {
             .admit(ctx.data_opt::<ConnectionSlots>().map(|c| &c.0))
             .map_err(AppError::gql)?;
         let raised = data.alerts.subscribe();
-        Ok(tokio_stream::wrappers::BroadcastStream::new(raised)
-            .filter_map(move |alert| {
+        Ok(
+            tokio_stream::wrappers::BroadcastStream::new(raised).filter_map(move |alert| {
                 let _open = &slot;
                 future::ready(alert.ok().filter(|a| a.severity >= min_severity))
-            }))
+            }),
+        )
     }
 }

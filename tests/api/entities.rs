@@ -86,14 +86,20 @@ async fn entities_read_the_fixture_rows() {
             assert_eq!(empty, 0);
         }
         // the two default rules, created by the migration without an author
-        let rules = statistics_alert_rules::Entity::find().all(db).await.unwrap();
+        let rules = statistics_alert_rules::Entity::find()
+            .all(db)
+            .await
+            .unwrap();
         let defaults: Vec<(&str, Option<i64>)> = rules
             .iter()
             .map(|r| (r.metric.as_str(), r.created_by))
             .collect();
         assert_eq!(
             defaults,
-            [("security.failedLogins", None), ("requests.successRate", None)]
+            [
+                ("security.failedLogins", None),
+                ("requests.successRate", None)
+            ]
         );
         app.cleanup().await;
     }

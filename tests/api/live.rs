@@ -32,13 +32,17 @@ pub struct Client {
 impl Client {
     /// Opens a socket offering `protocol`.
     pub async fn connect(addr: SocketAddr, protocol: &str) -> Client {
-        let mut request = format!("ws://{addr}/graphql/ws").into_client_request().unwrap();
+        let mut request = format!("ws://{addr}/graphql/ws")
+            .into_client_request()
+            .unwrap();
         request
             .headers_mut()
             .insert("Sec-WebSocket-Protocol", protocol.parse().unwrap());
         let (socket, response) = tokio_tungstenite::connect_async(request).await.unwrap();
         assert_eq!(
-            response.headers()["sec-websocket-protocol"].to_str().unwrap(),
+            response.headers()["sec-websocket-protocol"]
+                .to_str()
+                .unwrap(),
             protocol
         );
         Client { socket }
@@ -50,7 +54,10 @@ impl Client {
         client
             .send(json!({"type": "connection_init", "payload": {"Authorization": format!("Bearer {token}")}}))
             .await;
-        assert_eq!(client.next().await, Frame::Json(json!({"type": "connection_ack"})));
+        assert_eq!(
+            client.next().await,
+            Frame::Json(json!({"type": "connection_ack"}))
+        );
         client
     }
 
@@ -111,7 +118,9 @@ impl Client {
 const LIVE: &str = "subscription { liveStats(intervalSeconds: 1) { asOf computedAt stale openRequests last24h { newRequests revenue } } }";
 
 fn live(interval: i32) -> String {
-    format!("subscription {{ liveStats(intervalSeconds: {interval}) {{ computedAt openRequests }} }}")
+    format!(
+        "subscription {{ liveStats(intervalSeconds: {interval}) {{ computedAt openRequests }} }}"
+    )
 }
 
 async fn app_with(tweak: impl FnOnce(&mut teliman_stats::config::Config)) -> (TestApp, SocketAddr) {
@@ -131,7 +140,10 @@ async fn subscriptions_speak_graphql_transport_ws() {
     let (app, addr) = app_with(|_| {}).await;
     let mut client = Client::signed_in(addr, &app.token(1, 1)).await;
     client.send(json!({"type": "ping"})).await;
-    assert_eq!(client.next_message().await, Frame::Json(json!({"type": "pong"})));
+    assert_eq!(
+        client.next_message().await,
+        Frame::Json(json!({"type": "pong"}))
+    );
     client.subscribe("live", LIVE).await;
     let first = client.next_payload("live").await;
     // the feed serves the figures `realTimeStats` gives
@@ -145,7 +157,8 @@ async fn subscriptions_speak_graphql_transport_ws() {
     assert_eq!(first["data"]["liveStats"]["stale"], false);
     let second = client.next_payload("live").await;
     assert!(
-        second["data"]["liveStats"]["computedAt"].as_str() > first["data"]["liveStats"]["computedAt"].as_str(),
+        second["data"]["liveStats"]["computedAt"].as_str()
+            > first["data"]["liveStats"]["computedAt"].as_str(),
         "{first} then {second}"
     );
     // keep-alive pings arrive on their own (every second in this test)
@@ -182,7 +195,10 @@ async fn the_legacy_graphql_ws_protocol_works_too() {
     client
         .send(json!({"type": "connection_init", "payload": {"Authorization": format!("Bearer {}", app.token(1, 1))}}))
         .await;
-    assert_eq!(client.next_message().await, Frame::Json(json!({"type": "connection_ack"})));
+    assert_eq!(
+        client.next_message().await,
+        Frame::Json(json!({"type": "connection_ack"}))
+    );
     client
         .send(json!({"type": "start", "id": "1", "payload": {"query": LIVE}}))
         .await;
@@ -248,12 +264,21 @@ async fn protocol_errors_close_with_the_protocols_codes() {
     assert!(matches!(client.next().await, Frame::Closed(4401, _)));
     // not a message: 4400
     let mut client = Client::connect(addr, "graphql-transport-ws").await;
-    client.socket.send(Message::Text("{nope".into())).await.unwrap();
+    client
+        .socket
+        .send(Message::Text("{nope".into()))
+        .await
+        .unwrap();
     assert!(matches!(client.next().await, Frame::Closed(4400, _)));
     // a second connection_init: 4429
     let mut client = Client::signed_in(addr, &app.token(1, 1)).await;
-    client.send(json!({"type": "connection_init", "payload": {}})).await;
-    assert!(matches!(client.next_message().await, Frame::Closed(4429, _)));
+    client
+        .send(json!({"type": "connection_init", "payload": {}}))
+        .await;
+    assert!(matches!(
+        client.next_message().await,
+        Frame::Closed(4429, _)
+    ));
     // an id already running: 4409
     let mut client = Client::signed_in(addr, &app.token(1, 1)).await;
     client.subscribe("same", LIVE).await;
@@ -282,7 +307,10 @@ async fn an_interval_out_of_range_is_bad_user_input() {
         client.subscribe(id, &live(interval)).await;
         let refused = first_error(&mut client).await;
         assert_eq!(refused["id"], id);
-        assert_eq!(refused["error"]["extensions"]["code"], "BAD_USER_INPUT", "{refused}");
+        assert_eq!(
+            refused["error"]["extensions"]["code"], "BAD_USER_INPUT",
+            "{refused}"
+        );
     }
     app.cleanup().await;
 }
@@ -304,7 +332,12 @@ async fn two_hundred_subscribers_share_one_computation_per_tick() {
             let mut seen = Vec::new();
             for _ in 0..3 {
                 let v = client.next_payload(&id).await;
-                seen.push(v["data"]["liveStats"]["computedAt"].as_str().unwrap().to_string());
+                seen.push(
+                    v["data"]["liveStats"]["computedAt"]
+                        .as_str()
+                        .unwrap()
+                        .to_string(),
+                );
             }
             seen
         }));
@@ -329,7 +362,10 @@ async fn two_hundred_subscribers_share_one_computation_per_tick() {
     assert!(distinct.len() >= 3);
     // the same count in /metrics (interval 2 is this test's own)
     let metric = ticks_in_metrics(&app, "2").await;
-    assert!(metric - metric_before <= computations && metric >= distinct.len() as u64, "{metric}");
+    assert!(
+        metric - metric_before <= computations && metric >= distinct.len() as u64,
+        "{metric}"
+    );
     app.cleanup().await;
 }
 
@@ -337,7 +373,11 @@ async fn ticks_in_metrics(app: &TestApp, interval: &str) -> u64 {
     let (_, body) = app.raw("GET", "/metrics", None, String::new()).await;
     let text = body.as_str().unwrap_or_default().to_string();
     text.lines()
-        .find(|l| l.starts_with(&format!("teliman_stats_live_ticks_total{{interval=\"{interval}\"}}")))
+        .find(|l| {
+            l.starts_with(&format!(
+                "teliman_stats_live_ticks_total{{interval=\"{interval}\"}}"
+            ))
+        })
         .and_then(|l| l.rsplit(' ').next())
         .and_then(|n| n.parse().ok())
         .unwrap_or(0)
@@ -358,7 +398,8 @@ async fn a_slow_subscriber_skips_to_the_newest_and_delays_nobody() {
         at.push(std::time::Instant::now());
     }
     assert!(
-        at.windows(2).all(|w| w[1] - w[0] < Duration::from_millis(1600)),
+        at.windows(2)
+            .all(|w| w[1] - w[0] < Duration::from_millis(1600)),
         "ticks reached the fast subscriber late: {:?}",
         at.windows(2).map(|w| w[1] - w[0]).collect::<Vec<_>>()
     );
@@ -371,7 +412,10 @@ async fn a_slow_subscriber_skips_to_the_newest_and_delays_nobody() {
     assert!(latest.has_changed().unwrap());
     let newest = latest.borrow_and_update().clone().unwrap();
     assert!(newest.computed_at > first.computed_at + chrono::Duration::seconds(2));
-    assert!(!latest.has_changed().unwrap(), "only the newest value waits");
+    assert!(
+        !latest.has_changed().unwrap(),
+        "only the newest value waits"
+    );
     app.cleanup().await;
 }
 
@@ -386,12 +430,18 @@ async fn subscriptions_past_the_caps_are_rate_limited() {
     let mut one = Client::signed_in(addr, &token).await;
     one.subscribe("a", &live(1)).await;
     one.next_payload("a").await;
-    one.subscribe("b", "subscription { alertRaised { id } }").await;
+    one.subscribe("b", "subscription { alertRaised { id } }")
+        .await;
     one.subscribe("c", &live(1)).await;
     let refused = first_error(&mut one).await;
     assert_eq!(refused["id"], "c");
     assert_eq!(refused["error"]["extensions"]["code"], "RATE_LIMITED");
-    assert!(refused["error"]["message"].as_str().unwrap().contains("per connection"));
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("per connection")
+    );
     // a second connection: one more fits in the total of 3, the next does not
     let mut two = Client::signed_in(addr, &token).await;
     two.subscribe("d", &live(1)).await;

@@ -1,6 +1,7 @@
 //! Integration tests: the whole gateway over its router, on a fresh database per test.
 
 mod access;
+mod alerts;
 mod cache;
 mod capture;
 mod cli;
@@ -8,9 +9,9 @@ mod entities;
 mod fixture;
 mod helpers;
 mod inputs;
-mod live;
+pub mod live;
 mod metrics;
-mod playground;
+pub mod playground;
 mod schema;
 mod snapshots;
 mod trends;
