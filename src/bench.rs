@@ -141,7 +141,29 @@ pub async fn run(
         .await?,
     );
     out.push(fingerprint(db, runs, 0).await?);
+    out.extend(alert_evaluation(&engine, tz, runs).await?);
     Ok(out)
+}
+
+/// One evaluation of every alert detector and rule: with the engine's entries dropped
+/// first (cold), then as the ticker runs it (the daily series cached since the last one).
+async fn alert_evaluation(
+    engine: &Arc<Engine>,
+    tz: chrono_tz::Tz,
+    runs: usize,
+) -> AppResult<Vec<Timing>> {
+    let alerts = crate::alerts::Alerts::new(engine.clone(), Default::default(), tz);
+    let cold = || async { engine.invalidate(None).await.map(|_| ()) };
+    Ok(vec![
+        time("alert evaluation, cold", runs, cold, || {
+            alerts.evaluate(Utc::now())
+        })
+        .await?,
+        time("alert evaluation, every tick after", runs, nothing, || {
+            alerts.evaluate(Utc::now())
+        })
+        .await?,
+    ])
 }
 
 /// A full `globalStatistics` after one new review: the engine recomputes the groups that

@@ -87,6 +87,28 @@ enum Command {
         #[command(flatten)]
         settings: Settings,
     },
+    /// Load a running gateway's live feed: N WebSocket subscribers to `liveStats`, and the
+    /// delivery lag after each tick (a process of its own, beside the server).
+    BenchLive {
+        /// The gateway's WebSocket URL.
+        #[arg(long, default_value = "ws://127.0.0.1:8080/graphql/ws")]
+        url: String,
+        /// An admin's token.
+        #[arg(long, env = "BENCH_TOKEN")]
+        token: String,
+        /// Subscribers (one connection each).
+        #[arg(long, default_value_t = 10_000)]
+        subscribers: usize,
+        /// Seconds between two ticks.
+        #[arg(long, default_value_t = 5)]
+        interval: u32,
+        /// Seconds measured once every subscriber has its first value.
+        #[arg(long, default_value_t = 30)]
+        seconds: u64,
+        /// Handshakes in flight at a time while connecting.
+        #[arg(long, default_value_t = 200)]
+        ramp: usize,
+    },
 }
 
 async fn open(config: &Config) -> anyhow::Result<DatabaseConnection> {
@@ -106,6 +128,26 @@ async fn open(config: &Config) -> anyhow::Result<DatabaseConnection> {
 /// Runs the command line.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::BenchLive {
+            url,
+            token,
+            subscribers,
+            interval,
+            seconds,
+            ramp,
+        } => {
+            let load = crate::loadgen::run(
+                &url,
+                &token,
+                subscribers,
+                interval,
+                std::time::Duration::from_secs(seconds),
+                ramp,
+            )
+            .await?;
+            print!("{}", crate::loadgen::report(&load, subscribers, interval));
+            Ok(())
+        }
         Command::Schema => {
             print!("{}", graphql::sdl());
             Ok(())

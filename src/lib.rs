@@ -12,6 +12,7 @@ pub mod entity;
 pub mod error;
 pub mod graphql;
 pub mod kept_answers;
+pub mod loadgen;
 pub mod metrics;
 pub mod playground;
 pub mod seed;

@@ -210,7 +210,7 @@ impl Alerts {
                             severity: Severity::Warning,
                             title: format!("Anomalie : {fr} en {direction} inhabituelle"),
                             message: format!(
-                                "{fr} / {en} on {}: {} against a median of {} over the {} days before (modified z-score {:.2}, bound {})",
+                                "{fr} ({en}) le {} : {} contre une médiane de {} sur les {} jours précédents (score z modifié {:.2}, seuil {})",
                                 day.format("%Y-%m-%d"),
                                 fmt(a.value),
                                 fmt(a.median),
@@ -242,7 +242,7 @@ impl Alerts {
                                 t.change_percent.abs()
                             ),
                             message: format!(
-                                "{fr} / {en}: {} over the 7 days to {} against {} the week before ({:+.1} %, bound {} %)",
+                                "{fr} ({en}) : {} sur les 7 jours jusqu'au {} contre {} la semaine d'avant ({:+.1} %, seuil {} %)",
                                 fmt(t.this_week),
                                 day.format("%Y-%m-%d"),
                                 fmt(t.last_week),
@@ -312,7 +312,7 @@ impl Alerts {
                         severity: Severity::Critical,
                         title: format!("Force brute depuis {}", b.ip_address),
                         message: format!(
-                            "{} failed logins from {} within {} minutes from {} (last failure {}); bound {} within any {} minutes of the last {} days",
+                            "{} échecs de connexion depuis {} en {} minutes à partir de {} (dernier échec {}) ; seuil : {} en {} minutes sur les {} derniers jours",
                             b.failures,
                             b.ip_address,
                             s.burst_minutes,
@@ -344,7 +344,7 @@ impl Alerts {
                         severity: Severity::Critical,
                         title: "Pic de connexions échouées".into(),
                         message: format!(
-                            "{} failed logins in the last hour against a median of {} per hour over the previous 7 days (bound: more than {} times that and at least {})",
+                            "{} échecs de connexion dans la dernière heure contre une médiane de {} par heure sur les 7 jours précédents (seuil : plus de {} fois cette médiane et au moins {})",
                             spike.last_hour,
                             fmt(spike.median_hour),
                             s.spike_factor,
@@ -374,7 +374,7 @@ impl Alerts {
                     severity: Severity::Warning,
                     title: format!("Calcul lent : {group}"),
                     message: format!(
-                        "computing the `{group}` statistics took {seconds:.2} s (budget {budget} s)"
+                        "le calcul des statistiques `{group}` a pris {seconds:.2} s (budget {budget} s)"
                     ),
                     metric: None,
                     observed: Some(seconds),
@@ -497,10 +497,10 @@ fn rule_finding(rule: &Rule, value: f64, key: String) -> Finding {
         .clone()
         .unwrap_or_else(|| "ALL".to_string());
     if let Some(city) = &rule.filter.city {
-        scope.push_str(&format!(", city {city}"));
+        scope.push_str(&format!(", ville {city}"));
     }
     if let Some(specialty) = &rule.filter.specialty {
-        scope.push_str(&format!(", specialty {specialty}"));
+        scope.push_str(&format!(", spécialité {specialty}"));
     }
     Finding {
         dedup_key: key,
@@ -508,7 +508,7 @@ fn rule_finding(rule: &Rule, value: f64, key: String) -> Finding {
         severity: rule.severity,
         title: format!("Seuil franchi : {}", row.name),
         message: format!(
-            "{} = {} ({scope}); rule: {} {} {}",
+            "{} = {} ({scope}) ; règle : {} {} {}",
             row.metric,
             fmt(value),
             row.metric,
