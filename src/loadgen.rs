@@ -56,14 +56,20 @@ pub async fn run(
     let measuring = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let gate = Arc::new(tokio::sync::Semaphore::new(ramp));
     let (ready_tx, mut ready_rx) = tokio::sync::mpsc::unbounded_channel::<bool>();
-    let query = format!("subscription {{ liveStats(intervalSeconds: {interval}) {{ computedAt }} }}");
+    let query =
+        format!("subscription {{ liveStats(intervalSeconds: {interval}) {{ computedAt }} }}");
     let mut tasks = Vec::with_capacity(subscribers);
     for i in 0..subscribers {
         let (url, token, query) = (ws_url.to_string(), token.to_string(), query.clone());
-        let (shared, measuring, gate, ready) =
-            (shared.clone(), measuring.clone(), gate.clone(), ready_tx.clone());
+        let (shared, measuring, gate, ready) = (
+            shared.clone(),
+            measuring.clone(),
+            gate.clone(),
+            ready_tx.clone(),
+        );
         tasks.push(tokio::spawn(async move {
-            let result = subscriber(&url, &token, &query, i, &shared, &measuring, &gate, &ready).await;
+            let result =
+                subscriber(&url, &token, &query, i, &shared, &measuring, &gate, &ready).await;
             if result.is_err() {
                 let _ = ready.send(false);
                 lock(&shared).failures += 1;
@@ -116,13 +122,14 @@ async fn subscriber(
     let config = WebSocketConfig::default()
         .read_buffer_size(4096)
         .write_buffer_size(0);
-    let (mut socket, _) =
-        tokio_tungstenite::connect_async_with_config(request, Some(config), true)
-            .await
-            .context("connect")?;
-    let init = json!({"type": "connection_init", "payload": {"Authorization": format!("Bearer {token}")}});
+    let (mut socket, _) = tokio_tungstenite::connect_async_with_config(request, Some(config), true)
+        .await
+        .context("connect")?;
+    let init =
+        json!({"type": "connection_init", "payload": {"Authorization": format!("Bearer {token}")}});
     socket.send(Message::Text(init.to_string().into())).await?;
-    let subscribe = json!({"type": "subscribe", "id": format!("s{i}"), "payload": {"query": query}});
+    let subscribe =
+        json!({"type": "subscribe", "id": format!("s{i}"), "payload": {"query": query}});
     socket
         .send(Message::Text(subscribe.to_string().into()))
         .await?;
@@ -160,7 +167,9 @@ async fn subscriber(
             continue;
         }
         let at = chrono::DateTime::parse_from_rfc3339(computed_at)?;
-        let lag = (received - at.with_timezone(&chrono::Utc)).num_microseconds().unwrap_or(0);
+        let lag = (received - at.with_timezone(&chrono::Utc))
+            .num_microseconds()
+            .unwrap_or(0);
         let mut shared = lock(shared);
         shared.lags_ms.push(lag as f64 / 1000.0);
         if !shared.computations.contains(computed_at) {

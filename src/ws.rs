@@ -35,6 +35,9 @@ const ROLE_CHECK: Duration = Duration::from_secs(60);
 /// Client messages waiting for the executor.
 const INBOX: usize = 64;
 
+/// A client message as the executor reads it.
+type Inbound = serde_json::Result<ClientMessage>;
+
 /// Upgrades to a WebSocket speaking the first GraphQL protocol the client offers
 /// (`graphql-transport-ws` when it names none).
 pub(crate) async fn upgrade(State(routes): State<Routes>, mut ws: WebSocketUpgrade) -> Response {
@@ -194,15 +197,18 @@ async fn serve(socket: WebSocket, protocol: WebSocketProtocols, routes: Routes) 
     let mut data = Data::default();
     data.insert(auth);
     data.insert(ConnectionSlots::default());
-    let (inbox, inbox_rx) = tokio::sync::mpsc::channel(INBOX);
+    // messages boxed: a channel allocates its slots in blocks of 32 at once, and an unboxed
+    // client message (a whole GraphQL request) would make that block weigh kilobytes on
+    // every idle connection
+    let (inbox, inbox_rx) = tokio::sync::mpsc::channel::<Box<Inbound>>(INBOX);
     let mut executor = async_graphql::http::WebSocket::from_message_stream(
         routes.schema.clone(),
-        tokio_stream::wrappers::ReceiverStream::new(inbox_rx),
+        tokio_stream::wrappers::ReceiverStream::new(inbox_rx).map(|m| *m),
         protocol,
     )
     .connection_data(data);
     // the executor acknowledges the handshake
-    let _ = inbox.try_send(Ok(ClientMessage::ConnectionInit { payload }));
+    let _ = inbox.try_send(Box::new(Ok(ClientMessage::ConnectionInit { payload })));
     let keepalive = routes.state.config.live.keepalive;
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + keepalive, keepalive);
     let mut role = tokio::time::interval_at(tokio::time::Instant::now() + ROLE_CHECK, ROLE_CHECK);
@@ -244,7 +250,7 @@ async fn serve(socket: WebSocket, protocol: WebSocketProtocols, routes: Routes) 
                     }
                     Ok(_) => {}
                 }
-                if inbox.try_send(message).is_err() {
+                if inbox.try_send(Box::new(message)).is_err() {
                     let _ = sink.send(close(1008, "too many messages waiting")).await;
                     break;
                 }

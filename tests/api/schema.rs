@@ -52,14 +52,19 @@ async fn the_metric_catalog_covers_every_figure_of_the_schema() {
                 (_, false, "Int" | "Float" | "Decimal") => "SCALAR",
                 other => panic!("unexpected field {other:?}"),
             };
-            expected.push((format!("{group_name}.{}", field["name"].as_str().unwrap()), shape.to_string()));
+            expected.push((
+                format!("{group_name}.{}", field["name"].as_str().unwrap()),
+                shape.to_string(),
+            ));
         }
     }
     for field in fields("RealTimeStats").await {
         let name = field["name"].as_str().unwrap();
         let (leaf, _) = unwrap(&field["type"]);
         match leaf.as_str() {
-            "Int" | "Float" | "Decimal" => expected.push((format!("realtime.{name}"), "SCALAR".into())),
+            "Int" | "Float" | "Decimal" => {
+                expected.push((format!("realtime.{name}"), "SCALAR".into()))
+            }
             "DateTime" | "Boolean" => {}
             object => {
                 for inner in fields(object).await {
@@ -75,7 +80,12 @@ async fn the_metric_catalog_covers_every_figure_of_the_schema() {
     expected.sort();
     let mut catalog: Vec<(String, String)> = teliman_stats::catalog::CATALOG
         .iter()
-        .map(|m| (m.path.to_string(), format!("{:?}", m.metric_type).to_uppercase()))
+        .map(|m| {
+            (
+                m.path.to_string(),
+                format!("{:?}", m.metric_type).to_uppercase(),
+            )
+        })
         .collect();
     catalog.sort();
     assert_eq!(catalog, expected);
