@@ -456,85 +456,92 @@ fn unknown(path: &str) -> AppError {
 }
 
 /// The value of the scalar `path` under the statistics' window, read through the engine
-/// (only the groups it needs).
-pub async fn scalar_value(stats: &Statistics, path: &str) -> AppResult<f64> {
+/// (only the groups it needs); `None` for a ratio or a mean over nothing (a success rate
+/// with no request in the window, a mean rating with no review: METRICS.md serves 0 for
+/// them, which is no observation an alert could rest on).
+pub async fn scalar_value(stats: &Statistics, path: &str) -> AppResult<Option<f64>> {
     let (group, field) = path.split_once('.').ok_or_else(|| unknown(path))?;
+    let over = |base: i64, v: f64| (base > 0).then_some(v);
     let value = match group {
         "overview" => {
             let o = stats.overview().await?;
             match field {
-                "totalUsers" => o.total_users as f64,
-                "activeUsers30d" => o.active_users_30d as f64,
-                "newUsers30d" => o.new_users_30d as f64,
-                "totalRequests" => o.total_requests as f64,
-                "totalRevenue" => money(o.total_revenue),
-                "avgRating" => o.avg_rating,
+                "totalUsers" => Some(o.total_users as f64),
+                "activeUsers30d" => Some(o.active_users_30d as f64),
+                "newUsers30d" => Some(o.new_users_30d as f64),
+                "totalRequests" => Some(o.total_requests as f64),
+                "totalRevenue" => Some(money(o.total_revenue)),
+                // ratings are 1 to 5: a mean of 0 is a mean over nothing
+                "avgRating" => (o.avg_rating > 0.0).then_some(o.avg_rating),
                 _ => return Err(unknown(path)),
             }
         }
         "requests" => {
             let r = stats.requests().await?;
             match field {
-                "total" => r.total as f64,
-                "pending" => r.pending as f64,
-                "inProgress" => r.in_progress as f64,
-                "completed" => r.completed as f64,
-                "cancelled" => r.cancelled as f64,
-                "urgent" => r.urgent as f64,
-                "successRate" => r.success_rate,
-                "avgResponseTimeHours" => r.avg_response_time_hours,
-                "avgCompletionTimeHours" => r.avg_completion_time_hours,
+                "total" => Some(r.total as f64),
+                "pending" => Some(r.pending as f64),
+                "inProgress" => Some(r.in_progress as f64),
+                "completed" => Some(r.completed as f64),
+                "cancelled" => Some(r.cancelled as f64),
+                "urgent" => Some(r.urgent as f64),
+                "successRate" => over(r.total, r.success_rate),
+                "avgResponseTimeHours" => over(r.completed, r.avg_response_time_hours),
+                "avgCompletionTimeHours" => over(r.completed, r.avg_completion_time_hours),
                 _ => return Err(unknown(path)),
             }
         }
         "financial" => {
             let f = stats.financial().await?;
+            let completed: i64 = f.payment_methods.iter().map(|m| m.count).sum();
             match field {
-                "totalRevenue" => money(f.total_revenue),
-                "technicianPayouts" => money(f.technician_payouts),
-                "platformFees" => money(f.platform_fees),
-                "avgRequestValue" => money(f.avg_request_value),
-                "paymentSuccessRate" => f.payment_success_rate,
-                "refundedAmount" => money(f.refunded_amount),
+                "totalRevenue" => Some(money(f.total_revenue)),
+                "technicianPayouts" => Some(money(f.technician_payouts)),
+                "platformFees" => Some(money(f.platform_fees)),
+                "avgRequestValue" => over(completed, money(f.avg_request_value)),
+                // 0 % of payments completed is a figure worth an alert: served as it is
+                "paymentSuccessRate" => Some(f.payment_success_rate),
+                "refundedAmount" => Some(money(f.refunded_amount)),
                 _ => return Err(unknown(path)),
             }
         }
         "satisfaction" => {
             let s = stats.satisfaction().await?;
             match field {
-                "totalReviews" => s.total_reviews as f64,
-                "avgRating" => s.avg_rating,
-                "satisfactionRate" => s.satisfaction_rate,
-                "recommendationRate" => s.recommendation_rate,
+                "totalReviews" => Some(s.total_reviews as f64),
+                "avgRating" => over(s.total_reviews, s.avg_rating),
+                "satisfactionRate" => over(s.total_reviews, s.satisfaction_rate),
+                "recommendationRate" => over(s.total_reviews, s.recommendation_rate),
                 _ => return Err(unknown(path)),
             }
         }
         "technicians" => {
             let t = stats.technicians().await?.counts;
             match field {
-                "total" => t.total as f64,
-                "verified" => t.verified as f64,
-                "available" => t.available as f64,
-                "avgRating" => t.avg_rating,
+                "total" => Some(t.total as f64),
+                "verified" => Some(t.verified as f64),
+                "available" => Some(t.available as f64),
+                "avgRating" => (t.avg_rating > 0.0).then_some(t.avg_rating),
                 _ => return Err(unknown(path)),
             }
         }
         "security" => {
             let s = stats.security().await?.counts;
             match field {
-                "totalLogins" => s.total_logins as f64,
-                "failedLogins" => s.failed_logins as f64,
-                "loginSuccessRate" => s.login_success_rate,
-                "securityAlerts" => s.security_alerts as f64,
+                "totalLogins" => Some(s.total_logins as f64),
+                "failedLogins" => Some(s.failed_logins as f64),
+                "loginSuccessRate" => over(s.total_logins, s.login_success_rate),
+                "securityAlerts" => Some(s.security_alerts as f64),
                 _ => return Err(unknown(path)),
             }
         }
         "advanced" => {
-            let a = stats.advanced().await?;
+            let (a, users, requests) =
+                tokio::try_join!(stats.advanced(), stats.users(), stats.requests())?;
             match field {
-                "conversionRate" => a.conversion_rate,
-                "retentionRate" => a.retention_rate,
-                "churnRate" => a.churn_rate,
+                "conversionRate" => over(requests.total, a.conversion_rate),
+                "retentionRate" => over(users.total, a.retention_rate),
+                "churnRate" => over(users.total, a.churn_rate),
                 _ => return Err(unknown(path)),
             }
         }

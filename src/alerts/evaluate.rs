@@ -152,7 +152,7 @@ impl Alerts {
             let key = format!("rule:{}", rule.row.id);
             let value = if catalog::is_realtime(&rule.row.metric) {
                 match &live {
-                    Some(live) => catalog::realtime_value(live, &rule.row.metric),
+                    Some(live) => catalog::realtime_value(live, &rule.row.metric).map(Some),
                     None => {
                         out.failed.push(key.clone());
                         continue;
@@ -162,9 +162,10 @@ impl Alerts {
                 self.rule_value(rule, now).await
             };
             match value {
-                Ok(value) if rule.comparator.holds(value, rule.row.threshold) => {
+                Ok(Some(value)) if rule.comparator.holds(value, rule.row.threshold) => {
                     out.found.push(rule_finding(rule, value, key))
                 }
+                // a ratio over nothing has no value: the condition does not hold
                 Ok(_) => {}
                 Err(err) => out.fail(key, &err),
             }
@@ -172,7 +173,7 @@ impl Alerts {
         Ok(())
     }
 
-    async fn rule_value(&self, rule: &Rule, now: DateTime<Utc>) -> AppResult<f64> {
+    async fn rule_value(&self, rule: &Rule, now: DateTime<Utc>) -> AppResult<Option<f64>> {
         let mut window = rule.window(now, self.tz)?;
         window.live = true;
         // recomputed at each evaluation: a sliding window's figure moves with the clock even

@@ -753,3 +753,23 @@ async fn the_demo_data_shows_its_brute_force_burst() {
     );
     app.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_rate_over_nothing_raises_nothing_and_a_real_zero_does() {
+    for engine in engines() {
+        let app = app_on(&engine, |_| {}).await;
+        // the system rule on the success rate (below 25 % over 7 days), on again
+        app.load("UPDATE statistics_alert_rules SET enabled = TRUE WHERE metric = 'requests.successRate'")
+            .await;
+        // no request in the 7 days: the rate is served as 0 but rests on nothing
+        evaluate(&app).await;
+        assert!(active(&app).await.is_empty());
+        // three pending requests: 0 completed of 3, a real 0 % < 25 %
+        app.load(&requests(1, 3)).await;
+        evaluate(&app).await;
+        let alerts = active(&app).await;
+        assert_eq!(alerts["rule:2"]["observedValue"], 0.0, "{engine:?}");
+        assert_eq!(alerts["rule:2"]["threshold"], 25.0);
+        app.cleanup().await;
+    }
+}
