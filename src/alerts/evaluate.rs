@@ -148,6 +148,27 @@ impl Alerts {
         } else {
             None
         };
+        // rules over the same window share one recomputation of the groups they read
+        let mut windows: HashMap<String, (Window, HashSet<Group>)> = HashMap::new();
+        for rule in rules.iter().filter(|r| r.row.enabled) {
+            if catalog::is_realtime(&rule.row.metric) {
+                continue;
+            }
+            if let Ok(window) = rule.window(now, self.tz) {
+                windows
+                    .entry(window.key())
+                    .or_insert_with(|| (window, HashSet::new()))
+                    .1
+                    .extend(catalog::groups_of(&rule.row.metric));
+            }
+        }
+        let mut read: HashMap<String, Result<Statistics, AppError>> = HashMap::new();
+        for (key, (window, groups)) in windows {
+            // recomputed at each evaluation: a sliding window's figure moves with the clock
+            // even when no table does (the entries replaced are fresher for every reader)
+            let stats = Statistics::refreshed(self.engine.clone(), window, groups, None).await;
+            read.insert(key, stats);
+        }
         for rule in rules.iter().filter(|r| r.row.enabled) {
             let key = format!("rule:{}", rule.row.id);
             let value = if catalog::is_realtime(&rule.row.metric) {
@@ -159,7 +180,14 @@ impl Alerts {
                     }
                 }
             } else {
-                self.rule_value(rule, now).await
+                match rule.window(now, self.tz) {
+                    Ok(window) => match read.get(&window.key()) {
+                        Some(Ok(stats)) => catalog::scalar_value(stats, &rule.row.metric).await,
+                        Some(Err(err)) => Err(err.clone()),
+                        None => Err(AppError::Internal),
+                    },
+                    Err(err) => Err(err),
+                }
             };
             match value {
                 Ok(Some(value)) if rule.comparator.holds(value, rule.row.threshold) => {
@@ -171,21 +199,6 @@ impl Alerts {
             }
         }
         Ok(())
-    }
-
-    async fn rule_value(&self, rule: &Rule, now: DateTime<Utc>) -> AppResult<Option<f64>> {
-        let mut window = rule.window(now, self.tz)?;
-        window.live = true;
-        // recomputed at each evaluation: a sliding window's figure moves with the clock even
-        // when no table does (the entry it replaces is fresher for every reader)
-        let stats = Statistics::refreshed(
-            self.engine.clone(),
-            window,
-            catalog::groups_of(&rule.row.metric),
-            None,
-        )
-        .await?;
-        catalog::scalar_value(&stats, &rule.row.metric).await
     }
 
     /// Anomalies and trend changes on the complete days before today (reporting zone).
