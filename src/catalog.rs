@@ -566,6 +566,7 @@ pub fn groups_of(path: &str) -> Vec<crate::stats::Group> {
         Some("technicians") => vec![Group::Technicians],
         Some("security") => vec![Group::Security],
         Some("advanced") => vec![Group::Users, Group::Requests],
+        Some("trends") => vec![Group::Trends],
         _ => Vec::new(),
     }
 }

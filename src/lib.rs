@@ -7,6 +7,7 @@ pub mod bench;
 pub mod catalog;
 pub mod cli;
 pub mod config;
+pub mod dashboards;
 pub mod db;
 pub mod entity;
 pub mod error;

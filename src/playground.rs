@@ -7,7 +7,7 @@ use axum::response::{Html, IntoResponse, Response};
 use serde_json::json;
 
 /// The example operations, one GraphiQL tab each.
-pub const OPERATIONS: [(&str, &str); 11] = [
+pub const OPERATIONS: [(&str, &str); 12] = [
     (
         "01-overview.graphql",
         include_str!("../playground/01-overview.graphql"),
@@ -51,6 +51,10 @@ pub const OPERATIONS: [(&str, &str); 11] = [
     (
         "11-alert-raised.graphql",
         include_str!("../playground/11-alert-raised.graphql"),
+    ),
+    (
+        "12-dashboards.graphql",
+        include_str!("../playground/12-dashboards.graphql"),
     ),
 ];
 

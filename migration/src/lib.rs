@@ -14,6 +14,7 @@ pub mod m20260101_000008_log_table_changes;
 mod m20260101_000009_bound_statistics_cache;
 mod m20260101_000010_add_snapshot_slots;
 pub mod m20260101_000011_extend_alerts;
+mod m20260101_000012_one_default_dashboard;
 
 /// The ordered list of migrations the gateway applies at start.
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20260101_000009_bound_statistics_cache::Migration),
             Box::new(m20260101_000010_add_snapshot_slots::Migration),
             Box::new(m20260101_000011_extend_alerts::Migration),
+            Box::new(m20260101_000012_one_default_dashboard::Migration),
         ]
     }
 }

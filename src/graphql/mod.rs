@@ -2,6 +2,7 @@
 //! and error codes. It knows nothing of HTTP; `app` wires it to routes.
 
 mod alerting;
+mod dashboards;
 mod guards;
 mod limits;
 mod mutation;
@@ -25,12 +26,16 @@ use std::sync::Arc;
 /// Every query: statistics, alerts and the catalog.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct Query(QueryRoot, alerting::AlertQuery);
+pub struct Query(QueryRoot, alerting::AlertQuery, dashboards::DashboardQuery);
 
 /// Every mutation: cache control, alerts and rules.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct Mutation(MutationRoot, alerting::AlertMutation);
+pub struct Mutation(
+    MutationRoot,
+    alerting::AlertMutation,
+    dashboards::DashboardMutation,
+);
 
 /// The gateway's schema type.
 pub type GatewaySchema = Schema<Query, Mutation, SubscriptionRoot>;

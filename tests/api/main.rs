@@ -5,6 +5,7 @@ mod alerts;
 mod cache;
 mod capture;
 mod cli;
+mod dashboards;
 mod entities;
 mod fixture;
 mod helpers;
