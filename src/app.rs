@@ -42,6 +42,8 @@ pub struct App {
     pub live: Arc<crate::stats::live::LiveFeed>,
     /// The alert engine.
     pub alerts: Arc<crate::alerts::Alerts>,
+    /// The export jobs.
+    pub exports: Arc<crate::exports::Exports>,
 }
 
 impl std::ops::Deref for AppState {
@@ -77,7 +79,14 @@ impl AppState {
         let live = crate::stats::live::LiveFeed::new(engine.clone(), config.live.clone());
         let alerts =
             crate::alerts::Alerts::new(engine.clone(), config.alerts.clone(), config.timezone);
+        let exports = crate::exports::Exports::new(
+            engine.clone(),
+            config.exports.clone(),
+            config.timezone,
+            config.currency.clone(),
+        );
         AppState(Arc::new(App {
+            exports,
             db,
             config,
             demo_token,
@@ -104,12 +113,14 @@ pub fn router(state: AppState) -> Router {
         engine: state.engine.clone(),
         live: state.live.clone(),
         alerts: state.alerts.clone(),
+        exports: state.exports.clone(),
         config: state.config.clone(),
     }));
     let limit = state.config.max_body_bytes;
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/graphql/ws", get(crate::ws::upgrade))
+        .route("/exports/{id}/download", get(download))
         .route("/playground", get(playground))
         .route("/playground/assets/{name}", get(crate::playground::asset))
         .route("/health", get(health))
@@ -307,6 +318,58 @@ async fn execute(
             .await;
     }
     graphql_json(json)
+}
+
+/// `GET /exports/{id}/download`: a completed export's file, to an admin (bearer header),
+/// recorded with who and when. A malformed id (a path, say) is a 400, an unknown one a 404.
+async fn download(
+    State(routes): State<Routes>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    use crate::error::AppError;
+    let status_of = |err: &AppError| match err {
+        AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+        AppError::Forbidden => StatusCode::FORBIDDEN,
+        AppError::NotFound(_) => StatusCode::NOT_FOUND,
+        AppError::BadUserInput(_) => StatusCode::BAD_REQUEST,
+        AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    let viewer = match authenticate(&routes.state, &headers).await {
+        Auth::User(viewer) if viewer.is_admin() => viewer,
+        Auth::User(_) => return error_response(StatusCode::FORBIDDEN, &AppError::Forbidden),
+        Auth::Unavailable => {
+            return error_response(StatusCode::SERVICE_UNAVAILABLE, &AppError::Unavailable);
+        }
+        _ => return error_response(StatusCode::UNAUTHORIZED, &AppError::Unauthenticated),
+    };
+    let by: i64 = viewer.id.parse().unwrap_or_default();
+    match routes.state.exports.download(&id, by).await {
+        Ok((row, bytes)) => {
+            let format = crate::exports::ExportFormat::parse(&row.export_type)
+                .unwrap_or(crate::exports::ExportFormat::Json);
+            let name = row
+                .file_name
+                .unwrap_or_else(|| format!("export.{}", format.as_str()));
+            let disposition = format!("attachment; filename=\"{name}\"");
+            let mut response = Response::new(axum::body::Body::from(bytes));
+            let headers = response.headers_mut();
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(format.content_type()),
+            );
+            if let Ok(value) = HeaderValue::from_str(&disposition) {
+                headers.insert(header::CONTENT_DISPOSITION, value);
+            }
+            headers.insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, no-store"),
+            );
+            response
+        }
+        Err(err) => error_response(status_of(&err), &err),
+    }
 }
 
 async fn metrics() -> impl IntoResponse {

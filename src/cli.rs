@@ -87,6 +87,29 @@ enum Command {
         #[command(flatten)]
         settings: Settings,
     },
+    /// Export the statistics to a file (the job is stored and run like one asked over GraphQL).
+    Export {
+        /// xlsx, pdf, json or csv.
+        #[arg(long)]
+        format: String,
+        /// LAST_24H, LAST_7D, LAST_30D or ALL.
+        #[arg(long, default_value = "ALL")]
+        period: String,
+        /// Only this city.
+        #[arg(long)]
+        city: Option<String>,
+        /// Only this specialty.
+        #[arg(long)]
+        specialty: Option<String>,
+        /// fr or en.
+        #[arg(long, default_value = "fr")]
+        lang: String,
+        /// Where to write the file (default: its own name, here).
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        settings: Settings,
+    },
     /// Load a running gateway's live feed: N WebSocket subscribers to `liveStats`, and the
     /// delivery lag after each tick (a process of its own, beside the server).
     BenchLive {
@@ -146,6 +169,63 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             )
             .await?;
             print!("{}", crate::loadgen::report(&load, subscribers, interval));
+            Ok(())
+        }
+        Command::Export {
+            format,
+            period,
+            city,
+            specialty,
+            lang,
+            out,
+            settings,
+        } => {
+            let config = settings.into_config(true)?;
+            let format = crate::exports::ExportFormat::parse(&format)
+                .with_context(|| format!("--format {format:?}: xlsx, pdf, json or csv"))?;
+            let period = match period.to_ascii_uppercase().as_str() {
+                "LAST_24H" => crate::window::Period::Last24h,
+                "LAST_7D" => crate::window::Period::Last7d,
+                "LAST_30D" => crate::window::Period::Last30d,
+                "ALL" => crate::window::Period::All,
+                other => bail!("--period {other:?}: LAST_24H, LAST_7D, LAST_30D or ALL"),
+            };
+            let db = open(&config).await?;
+            let state = AppState::new(db, config);
+            let job = state
+                .exports
+                .request(
+                    format,
+                    crate::window::WindowInput {
+                        period: Some(period),
+                        city,
+                        specialty,
+                        ..Default::default()
+                    },
+                    None,
+                    &lang,
+                    None,
+                )
+                .await?;
+            let id = job.id.to_string();
+            let claimed = state
+                .exports
+                .claim(Some(&id))
+                .await?
+                .context("the job was taken by a running gateway")?;
+            state.exports.run(claimed).await;
+            let row = state.exports.get(&id).await?;
+            if row.status != "completed" {
+                bail!("export failed: {}", row.error.unwrap_or_default());
+            }
+            let (row, bytes) = state.exports.file(&id).await?;
+            let name = row
+                .file_name
+                .unwrap_or_else(|| format!("export.{}", format.as_str()));
+            let out = out.unwrap_or_else(|| std::path::PathBuf::from(&name));
+            std::fs::write(&out, &bytes)
+                .with_context(|| format!("cannot write {}", out.display()))?;
+            println!("{} ({} bytes)", out.display(), bytes.len());
             Ok(())
         }
         Command::Schema => {
@@ -295,6 +375,7 @@ async fn serve(demo: bool, bind: String, settings: Settings) -> anyhow::Result<(
     let state = AppState::serving(db, cache_db, config, demo_token);
     let mut upkeep = crate::stats::upkeep::spawn(state.engine.clone(), state.config.timezone);
     upkeep.extend(state.alerts.spawn());
+    upkeep.push(state.exports.spawn());
     axum::serve(listener, app::router(state))
         .with_graceful_shutdown(app::shutdown_signal())
         .await?;

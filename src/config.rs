@@ -39,6 +39,8 @@ pub struct Config {
     pub live: crate::stats::live::LiveSettings,
     /// The alert engine.
     pub alerts: crate::alerts::AlertSettings,
+    /// The export jobs.
+    pub exports: crate::exports::ExportSettings,
 }
 
 /// A string that never shows itself in `Debug` output or logs.
@@ -218,6 +220,15 @@ pub struct Settings {
     /// ... and at least this many failures.
     #[arg(long, env = "ALERT_SPIKE_MIN_FAILURES", default_value_t = 50)]
     pub alert_spike_min_failures: u32,
+    /// Export jobs one gateway runs at once.
+    #[arg(long, env = "EXPORT_CONCURRENCY", default_value_t = 2)]
+    pub export_concurrency: usize,
+    /// Hours an export's file is kept.
+    #[arg(long, env = "EXPORT_TTL_HOURS", default_value_t = 24.0)]
+    pub export_ttl_hours: f64,
+    /// The platform's name in the exported files.
+    #[arg(long, env = "PLATFORM_NAME", default_value = "Teliman")]
+    pub platform_name: String,
 }
 
 impl Settings {
@@ -402,6 +413,15 @@ impl Settings {
             max_total: self.live_max_subscriptions,
             keepalive: Duration::from_secs(self.ws_keepalive_seconds),
         };
+        range("EXPORT_CONCURRENCY", self.export_concurrency as u64, 1, 64)?;
+        let exports = crate::exports::ExportSettings {
+            concurrency: self.export_concurrency,
+            ttl: chrono::Duration::milliseconds(
+                (seconds("EXPORT_TTL_HOURS", self.export_ttl_hours, 3600.0)? * 1000.0) as i64,
+            ),
+            lease: chrono::Duration::minutes(5),
+            platform: self.platform_name.clone(),
+        };
         let database_url = self.database_url.unwrap_or_else(|| {
             if demo {
                 DEMO_DATABASE_URL.to_string()
@@ -424,6 +444,7 @@ impl Settings {
             rate_limit_per_minute: std::num::NonZeroU32::new(self.rate_limit_per_minute),
             live,
             alerts,
+            exports,
         })
     }
 }

@@ -11,6 +11,7 @@ pub mod dashboards;
 pub mod db;
 pub mod entity;
 pub mod error;
+pub mod exports;
 pub mod graphql;
 pub mod kept_answers;
 pub mod loadgen;

@@ -22,15 +22,19 @@ use chrono_tz::Tz;
 pub enum Period {
     /// `[as_of - 24 h, as_of)`.
     #[graphql(name = "LAST_24H")]
+    #[serde(rename = "LAST_24H", alias = "Last24h")]
     Last24h,
     /// `[as_of - 7 days, as_of)`.
     #[graphql(name = "LAST_7D")]
+    #[serde(rename = "LAST_7D", alias = "Last7d")]
     Last7d,
     /// `[as_of - 30 days, as_of)`.
     #[graphql(name = "LAST_30D")]
+    #[serde(rename = "LAST_30D", alias = "Last30d")]
     Last30d,
     /// No start.
     #[default]
+    #[serde(rename = "ALL", alias = "All")]
     All,
 }
 

@@ -15,6 +15,7 @@ mod m20260101_000009_bound_statistics_cache;
 mod m20260101_000010_add_snapshot_slots;
 pub mod m20260101_000011_extend_alerts;
 mod m20260101_000012_one_default_dashboard;
+mod m20260101_000013_keep_export_files;
 
 /// The ordered list of migrations the gateway applies at start.
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20260101_000010_add_snapshot_slots::Migration),
             Box::new(m20260101_000011_extend_alerts::Migration),
             Box::new(m20260101_000012_one_default_dashboard::Migration),
+            Box::new(m20260101_000013_keep_export_files::Migration),
         ]
     }
 }

@@ -13,8 +13,8 @@ pub struct Model {
     pub export_type: String,
     /// `pending` `processing` `completed` `failed` `expired`.
     pub status: String,
-    /// Requesting user.
-    pub requested_by: i64,
+    /// Requesting user; none for an export from the command line.
+    pub requested_by: Option<i64>,
     /// Filters and sections.
     pub export_config: Json,
     /// File.

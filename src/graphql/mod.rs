@@ -3,6 +3,7 @@
 
 mod alerting;
 mod dashboards;
+mod exporting;
 mod guards;
 mod limits;
 mod mutation;
@@ -26,7 +27,12 @@ use std::sync::Arc;
 /// Every query: statistics, alerts and the catalog.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct Query(QueryRoot, alerting::AlertQuery, dashboards::DashboardQuery);
+pub struct Query(
+    QueryRoot,
+    alerting::AlertQuery,
+    dashboards::DashboardQuery,
+    exporting::ExportQuery,
+);
 
 /// Every mutation: cache control, alerts and rules.
 #[derive(MergedObject, Default)]
@@ -35,6 +41,7 @@ pub struct Mutation(
     MutationRoot,
     alerting::AlertMutation,
     dashboards::DashboardMutation,
+    exporting::ExportMutation,
 );
 
 /// The gateway's schema type.
@@ -49,6 +56,8 @@ pub struct SchemaData {
     pub live: Arc<crate::stats::live::LiveFeed>,
     /// The alert engine.
     pub alerts: Arc<crate::alerts::Alerts>,
+    /// The export jobs.
+    pub exports: Arc<crate::exports::Exports>,
     /// The validated configuration.
     pub config: Config,
 }

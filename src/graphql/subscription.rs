@@ -42,6 +42,56 @@ impl SubscriptionRoot {
             }))
     }
 
+    /// An export job's status at once, then each change, until it is completed, failed or
+    /// expired.
+    #[graphql(guard = "AdminGuard")]
+    async fn export_progress(
+        &self,
+        ctx: &Context<'_>,
+        id: async_graphql::ID,
+    ) -> Result<impl Stream<Item = crate::exports::StatisticsExport> + use<>> {
+        let data = schema_data(ctx).map_err(AppError::gql)?;
+        let exports = data.exports.clone();
+        // an unknown or malformed id is refused before the stream starts
+        let first = exports.get(&id).await.map_err(AppError::gql)?;
+        let slot = data
+            .live
+            .admit(ctx.data_opt::<ConnectionSlots>().map(|c| &c.0))
+            .map_err(AppError::gql)?;
+        let id = id.to_string();
+        Ok(futures_util::stream::unfold(
+            (
+                Some(crate::exports::shown(&first)),
+                None::<crate::exports::StatisticsExport>,
+                false,
+            ),
+            move |(next, last, done)| {
+                let (exports, id) = (exports.clone(), id.clone());
+                let _open = &slot;
+                async move {
+                    if done {
+                        return None;
+                    }
+                    if let Some(now) = next {
+                        let finished = now.status.is_final();
+                        return Some((now.clone(), (None, Some(now), finished)));
+                    }
+                    loop {
+                        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+                        let Ok(row) = exports.get(&id).await else {
+                            continue;
+                        };
+                        let now = crate::exports::shown(&row);
+                        if last.as_ref() != Some(&now) {
+                            let finished = now.status.is_final();
+                            return Some((now.clone(), (None, Some(now), finished)));
+                        }
+                    }
+                }
+            },
+        ))
+    }
+
     /// Every new alert at or above `minSeverity`, as it is stored.
     #[graphql(guard = "AdminGuard")]
     async fn alert_raised(

@@ -85,6 +85,7 @@ pub fn test_config(url: &str, timezone: chrono_tz::Tz) -> Config {
         rate_limit_per_minute: None,
         live: Default::default(),
         alerts: Default::default(),
+        exports: Default::default(),
     }
 }
 

@@ -7,6 +7,7 @@ mod capture;
 mod cli;
 mod dashboards;
 mod entities;
+mod exports;
 mod fixture;
 mod helpers;
 mod inputs;
