@@ -201,7 +201,7 @@ async fn every_format_carries_the_numbers_of_the_api() {
             let range = book.worksheet_range(sheet).unwrap();
             let row = range
                 .rows()
-                .find(|r| r.first().is_some_and(|c| c.to_string() == label))
+                .find(|r| r.first().is_some_and(|c| c.get_string() == Some(label)))
                 .unwrap_or_else(|| panic!("no row {label} in {sheet}"));
             match &row[1] {
                 calamine::Data::Float(f) => *f,
