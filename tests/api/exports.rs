@@ -182,7 +182,7 @@ async fn every_format_carries_the_numbers_of_the_api() {
             headers["content-type"],
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         );
-        use calamine::Reader;
+        use calamine::{DataType, Reader};
         let mut book: calamine::Xlsx<_> =
             calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
         assert_eq!(
