@@ -3,7 +3,7 @@
 //! percentages, dates as dates, and native charts for the trends and the payment methods.
 
 use super::labels::{self, Kind};
-use super::report::{Report, item_key};
+use super::report::Report;
 use crate::catalog;
 use chrono::{DateTime, Utc};
 use rust_xlsxwriter::{Chart, ChartType, Format, FormatBorder, Workbook, Worksheet, XlsxError};
@@ -21,6 +21,7 @@ struct Formats {
     date: Format,
     datetime: Format,
     text: Format,
+    left_datetime: Format,
 }
 
 impl Formats {
@@ -46,6 +47,9 @@ impl Formats {
             date: Format::new().set_num_format(date),
             datetime: Format::new().set_num_format(datetime),
             text: Format::new(),
+            left_datetime: Format::new()
+                .set_num_format(datetime)
+                .set_align(rust_xlsxwriter::FormatAlign::Left),
         }
     }
 }
@@ -160,7 +164,18 @@ fn header(ws: &mut Worksheet, f: &Formats, report: &Report, title: &str) -> Resu
     let mut row = 1;
     for (label, value, kind) in lines {
         ws.write_string_with_format(row, 0, label, &f.bold)?;
-        cell(ws, f, tz, row, 1, kind, &value)?;
+        match (kind, instant(&value)) {
+            // the header reads as one column of text: its instants aligned left too
+            (Kind::DateTime, Some(t)) => {
+                ws.write_datetime_with_format(
+                    row,
+                    1,
+                    t.with_timezone(&tz).naive_local(),
+                    &f.left_datetime,
+                )?;
+            }
+            _ => cell(ws, f, tz, row, 1, kind, &value)?,
+        }
         row += 1;
     }
     Ok(row + 1)
@@ -181,6 +196,11 @@ fn table(
     ws.write_string_with_format(row, 0, labels::list_title(list, fr), &f.bold)?;
     row += 1;
     for (c, (name, _)) in columns.iter().enumerate() {
+        let name = match (*name, list) {
+            ("key", "requests.bySpecialty") => "specialty",
+            ("key", "requests.byCity") => "city",
+            (name, _) => name,
+        };
         ws.write_string_with_format(row, c as u16, labels::column(name, fr), &f.head)?;
     }
     row += 1;
@@ -199,6 +219,7 @@ pub fn write(report: &Report) -> Result<Vec<u8>, XlsxError> {
     let f = Formats::new(report);
     let fr = report.header.french();
     let tz: chrono_tz::Tz = report.header.timezone.parse().unwrap_or(chrono_tz::UTC);
+    let date_format = if fr { "dd/mm/yyyy" } else { "yyyy-mm-dd" };
     let mut workbook = Workbook::new();
     let sections: Map<String, Value> = report
         .sections
@@ -281,7 +302,8 @@ pub fn write(report: &Report) -> Result<Vec<u8>, XlsxError> {
                                 .set_name(labels::column(series, fr).as_str());
                         }
                         chart.title().set_name(&labels::list_title(&key, fr));
-                        chart.set_width(620).set_height(300);
+                        chart.x_axis().set_num_format(date_format);
+                        chart.set_width(720).set_height(320);
                         ws.insert_chart(row, 7, &chart)?;
                         let mut revenue = Chart::new(ChartType::Column);
                         revenue
@@ -294,8 +316,10 @@ pub fn write(report: &Report) -> Result<Vec<u8>, XlsxError> {
                             labels::list_title(&key, fr),
                             labels::column("revenue", fr)
                         ));
-                        revenue.set_width(620).set_height(300);
-                        ws.insert_chart(row, 17, &revenue)?;
+                        revenue.x_axis().set_num_format(date_format);
+                        revenue.y_axis().set_num_format("#,##0");
+                        revenue.set_width(720).set_height(320);
+                        ws.insert_chart(row + 17, 7, &revenue)?;
                     } else if key == "financial.paymentMethods" {
                         let mut pie = Chart::new(ChartType::Pie);
                         pie.add_series()
@@ -308,16 +332,22 @@ pub fn write(report: &Report) -> Result<Vec<u8>, XlsxError> {
                 }
                 // a chart needs rows of its own beside a short table
                 row = if key.starts_with("trends.") {
-                    next.max(row + 17)
+                    next.max(row + 34)
                 } else {
                     next
                 };
-                let _ = item_key;
             }
         }
         ws.autofit();
+        // autofit does not see number formats: money and dates get room of their own
         ws.set_column_width(0, 42)?;
         ws.set_column_width(1, 24)?;
+        for col in 2..8 {
+            ws.set_column_width(col, 20)?;
+        }
+        ws.set_landscape();
+        ws.set_print_fit_to_pages(1, 0);
+        ws.set_paper_size(9); // A4
     }
     workbook.save_to_buffer()
 }
