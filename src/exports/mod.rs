@@ -7,6 +7,7 @@
 //! volume, a backup holds it with its row, and a report is a few hundred kilobytes.
 
 pub mod labels;
+pub mod pdf;
 pub mod report;
 pub mod xlsx;
 
@@ -595,7 +596,7 @@ impl Exports {
             ExportFormat::Xlsx => xlsx::write(&report)
                 .map_err(|e| format!("the workbook could not be written: {e}"))?,
             ExportFormat::Pdf => {
-                return Err("PDF reports are not available yet: export XLSX, JSON or CSV".into());
+                pdf::write(&report).map_err(|e| format!("the PDF could not be written: {e}"))?
             }
         };
         Ok((file_name(&config, &window, format), bytes))

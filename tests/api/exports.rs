@@ -73,6 +73,35 @@ async fn download(
     (status, headers, bytes)
 }
 
+/// The text of a PDF, by pdftotext (poppler-utils; `.ci/run` installs it when missing).
+fn pdf_text(bytes: &[u8]) -> String {
+    let dir = std::env::temp_dir().join(format!("pdf-{}-{}", std::process::id(), bytes.len()));
+    std::fs::write(&dir, bytes).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .arg(&dir)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) reads the PDF back: install it");
+    let _ = std::fs::remove_file(&dir);
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// `"89445101.94"` as a French reader writes it: `89 445 101,94 FCFA` (narrow no-break
+/// spaces between groups and before the currency).
+fn french_money(amount: &str) -> String {
+    let (int, cents) = amount.split_once('.').unwrap();
+    let digits: Vec<char> = int.chars().collect();
+    let mut grouped = String::new();
+    for (i, c) in digits.iter().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push('\u{202f}');
+        }
+        grouped.push(*c);
+    }
+    format!("{grouped},{cents}\u{202f}FCFA")
+}
+
 async fn api(app: &TestApp) -> Value {
     app.data(
         "query($f: StatsFilter) { globalStatistics(filter: $f) {
@@ -233,6 +262,43 @@ async fn every_format_carries_the_numbers_of_the_api() {
             calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
         assert_eq!(book.sheet_names()[0], "Overview");
 
+        // PDF: its text, extracted by pdftotext, carries the figures the French way
+        let job = exported(&app, "PDF", "fr").await;
+        assert_eq!(job["status"], "COMPLETED", "{job}");
+        let (status, headers, bytes) =
+            download(&app, job["downloadUrl"].as_str().unwrap(), Some(&token)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(headers["content-type"], "application/pdf");
+        assert!(bytes.starts_with(b"%PDF"));
+        let text = pdf_text(&bytes);
+        for expected in [
+            "Rapport statistique",
+            "Vue d'ensemble",
+            "Sécurité",
+            "Tendance quotidienne",
+            "Page 1 / ",
+        ] {
+            assert!(
+                text.contains(expected),
+                "{expected:?} not in the PDF's text"
+            );
+        }
+        // pdftotext writes the narrow no-break space as a plain one
+        let revenue = french_money(api["financial"]["totalRevenue"].as_str().unwrap())
+            .replace('\u{202f}', " ");
+        assert!(
+            text.replace('\u{202f}', " ").contains(&revenue),
+            "{revenue:?} not in the PDF's text"
+        );
+        let job = exported(&app, "PDF", "en").await;
+        let (_, _, bytes) =
+            download(&app, job["downloadUrl"].as_str().unwrap(), Some(&token)).await;
+        let text = pdf_text(&bytes);
+        assert!(
+            text.contains("Statistics report") && text.contains("Revenue"),
+            "English labels"
+        );
+
         // every download is recorded: who and when
         let (n,): (i64,) = {
             use sea_orm::{ConnectionTrait, Statement};
@@ -247,7 +313,7 @@ async fn every_format_carries_the_numbers_of_the_api() {
                 .unwrap();
             (row.try_get("", "n").unwrap(),)
         };
-        assert_eq!(n, 4);
+        assert_eq!(n, 6);
         runner.abort();
         app.cleanup().await;
     }
