@@ -419,7 +419,7 @@ impl Settings {
             ttl: chrono::Duration::milliseconds(
                 (seconds("EXPORT_TTL_HOURS", self.export_ttl_hours, 3600.0)? * 1000.0) as i64,
             ),
-            lease: chrono::Duration::minutes(5),
+            lease: chrono::Duration::minutes(2),
             platform: self.platform_name.clone(),
         };
         let database_url = self.database_url.unwrap_or_else(|| {

@@ -173,7 +173,7 @@ impl Default for ExportSettings {
         ExportSettings {
             concurrency: 2,
             ttl: Duration::hours(24),
-            lease: Duration::minutes(5),
+            lease: Duration::minutes(2),
             platform: "Teliman".into(),
         }
     }
