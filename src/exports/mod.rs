@@ -286,8 +286,9 @@ impl Exports {
             sections,
             lang: lang.to_string(),
         };
-        // validated as any filter is, before anything is stored
-        self.window(&config)?;
+        // validated as any filter is (an `asOf` later than the clock included), before
+        // anything is stored
+        Window::from_input(filter, now, self.tz)?;
         let row = exports::ActiveModel {
             id: sea_orm::Set(uuid::Uuid::new_v4().to_string()),
             export_type: sea_orm::Set(format.as_str().into()),

@@ -418,6 +418,7 @@ async fn only_admins_export_and_ids_are_uuids() {
         json!({"format": "JSON", "sections": ["nothing"]}),
         json!({"format": "JSON", "sections": []}),
         json!({"format": "JSON", "filter": {"from": "2026-06-02T00:00:00Z", "to": "2026-06-01T00:00:00Z"}}),
+        json!({"format": "JSON", "filter": {"asOf": "2999-01-01T00:00:00Z"}}),
     ] {
         let (_, body) = app
             .post(Some(&token), REQUEST, json!({"input": input}))
