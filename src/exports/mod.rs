@@ -208,6 +208,16 @@ pub fn shown(row: &exports::Model) -> StatisticsExport {
     }
 }
 
+/// The cursor of a job in the newest-first order.
+pub fn cursor(row: &exports::Model) -> String {
+    format!(
+        "{}~{}",
+        row.created_at
+            .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+        row.id
+    )
+}
+
 /// Checks an export id: a UUID, nothing else (no path, no traversal).
 pub fn check_id(id: &str) -> AppResult<String> {
     uuid::Uuid::parse_str(id)
@@ -329,12 +339,33 @@ impl Exports {
             .ok_or(AppError::NotFound("export"))
     }
 
-    /// Jobs newest first, `first` after the `after`-th.
-    pub async fn page(&self, first: u64, offset: u64) -> AppResult<(Vec<exports::Model>, bool)> {
-        let rows = exports::Entity::find()
+    /// Jobs newest first (by request time, then id), `first` after the cursor `after` (the
+    /// cursor of a job, `requested_at~id`): a job requested meanwhile shifts no page.
+    pub async fn page(
+        &self,
+        first: u64,
+        after: Option<&str>,
+    ) -> AppResult<(Vec<exports::Model>, bool)> {
+        use sea_orm::{ColumnTrait, Condition, QueryFilter};
+        let mut query = exports::Entity::find();
+        if let Some(cursor) = after {
+            let bad = || AppError::bad_input("`after` is not a cursor of this list");
+            let (at, id) = cursor.split_once('~').ok_or_else(bad)?;
+            let at = DateTime::parse_from_rfc3339(at)
+                .map_err(|_| bad())?
+                .with_timezone(&Utc);
+            let id = check_id(id).map_err(|_| bad())?;
+            query = query.filter(
+                Condition::any().add(exports::Column::CreatedAt.lt(at)).add(
+                    Condition::all()
+                        .add(exports::Column::CreatedAt.eq(at))
+                        .add(exports::Column::Id.lt(id)),
+                ),
+            );
+        }
+        let rows = query
             .order_by_desc(exports::Column::CreatedAt)
             .order_by_desc(exports::Column::Id)
-            .offset(offset)
             .limit(first + 1)
             .all(&self.db)
             .await?;

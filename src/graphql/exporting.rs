@@ -34,7 +34,8 @@ pub struct ExportQuery;
 
 #[Object]
 impl ExportQuery {
-    /// Export jobs, newest first, `first` (1..=100, default 20) at a time after `after`.
+    /// Export jobs, newest first, `first` (1..=100, default 20) at a time after the cursor
+    /// `after`.
     #[graphql(guard = "AdminGuard")]
     async fn exports(
         &self,
@@ -49,19 +50,11 @@ impl ExportQuery {
                 "`first` must be between 1 and 100, got {first}"
             ))));
         }
-        let offset = match &after {
-            Some(cursor) => gql(cursor
-                .parse::<u64>()
-                .map(|n| n + 1)
-                .map_err(|_| AppError::bad_input("`after` is not a cursor of this list")))?,
-            None => 0,
-        };
-        let (rows, more) = gql(data.exports.page(first as u64, offset).await)?;
+        let (rows, more) = gql(data.exports.page(first as u64, after.as_deref()).await)?;
         let mut connection = Connection::new(after.is_some(), more);
         connection.edges.extend(
             rows.iter()
-                .enumerate()
-                .map(|(i, row)| Edge::new((offset + i as u64).to_string(), shown(row))),
+                .map(|row| Edge::new(crate::exports::cursor(row), shown(row))),
         );
         Ok(connection)
     }

@@ -447,6 +447,24 @@ async fn only_admins_export_and_ids_are_uuids() {
         .collect();
     keys.sort();
     assert_eq!(keys, ["financial", "meta", "overview"]);
+    // pages newest first by cursor; a bad cursor is BAD_USER_INPUT
+    let page = "query($after: String) { exports(first: 1, after: $after) { edges { cursor node { id } } pageInfo { hasNextPage endCursor } } }";
+    let first = app.data(page, json!({"after": null})).await;
+    assert_eq!(
+        first["exports"]["edges"][0]["node"]["id"], job["id"],
+        "the newest first"
+    );
+    assert_eq!(first["exports"]["pageInfo"]["hasNextPage"], true);
+    let second = app
+        .data(
+            page,
+            json!({"after": first["exports"]["pageInfo"]["endCursor"]}),
+        )
+        .await;
+    assert_ne!(second["exports"]["edges"][0]["node"]["id"], job["id"]);
+    assert_eq!(second["exports"]["pageInfo"]["hasNextPage"], false);
+    let (_, body) = app.post(Some(&token), page, json!({"after": "7"})).await;
+    assert_eq!(codes(&body), ["BAD_USER_INPUT"]);
     runner.abort();
     app.cleanup().await;
 }
