@@ -503,6 +503,35 @@ mod tests {
     }
 
     #[test]
+    fn live_alert_and_export_settings_are_checked_at_start() {
+        let ok = config(&[]).unwrap();
+        assert_eq!(ok.live.min_interval, 5);
+        assert_eq!(ok.alerts.interval, Duration::from_secs(60));
+        assert_eq!(ok.exports.concurrency, 2);
+        let cases: [(&[&str], &str); 6] = [
+            (
+                &["--alert-webhook-min-severity", "loud"],
+                "ALERT_WEBHOOK_MIN_SEVERITY",
+            ),
+            (
+                &["--alert-webhook-url", "ftp://hooks.example"],
+                "ALERT_WEBHOOK_URL",
+            ),
+            (&["--alert-spike-factor", "0"], "ALERT_SPIKE_FACTOR"),
+            (
+                &["--live-min-interval-seconds", "0"],
+                "LIVE_MIN_INTERVAL_SECONDS",
+            ),
+            (&["--export-concurrency", "0"], "EXPORT_CONCURRENCY"),
+            (&["--alert-anomaly-days", "3"], "ALERT_ANOMALY_DAYS"),
+        ];
+        for (args, variable) in cases {
+            let err = config(args).unwrap_err();
+            assert!(err.to_string().contains(variable), "{args:?}: {err}");
+        }
+    }
+
+    #[test]
     fn secret_is_hidden_in_debug_output() {
         let s = Secret::new("super-secret-value-123");
         assert!(!format!("{s:?}").contains("super"));
