@@ -208,12 +208,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 )
                 .await?;
             let id = job.id.to_string();
-            let claimed = state
-                .exports
-                .claim(Some(&id))
-                .await?
-                .context("the job was taken by a running gateway")?;
-            state.exports.run(claimed).await;
+            match state.exports.claim(Some(&id)).await? {
+                Some(claimed) => state.exports.run(claimed).await,
+                // a gateway serving this database took it first: wait for its runner
+                None => {
+                    for _ in 0..600 {
+                        let row = state.exports.get(&id).await?;
+                        if !matches!(row.status.as_str(), "pending" | "processing") {
+                            break;
+                        }
+                        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                    }
+                }
+            }
             let row = state.exports.get(&id).await?;
             if row.status != "completed" {
                 bail!("export failed: {}", row.error.unwrap_or_default());
