@@ -2,22 +2,13 @@
 
 use super::guards::{AdminGuard, signed_in};
 use super::schema_data;
+use super::{gql, id_of};
 use crate::alerts::rules::{AlertRule, AlertRuleInput};
 use crate::alerts::{self, Alert, AlertFilter};
 use crate::catalog::{CATALOG, MetricInfo};
 use crate::error::{AppError, AppResult};
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, ID, Object, Result};
-
-fn gql<T>(result: AppResult<T>) -> Result<T> {
-    result.map_err(AppError::gql)
-}
-
-/// An id of ours: BAD_USER_INPUT when it is not one.
-fn id_of(id: &ID, what: &str) -> AppResult<i64> {
-    id.parse::<i64>()
-        .map_err(|_| AppError::bad_input(format!("`id` is not {what} id")))
-}
 
 fn viewer_id(ctx: &Context<'_>) -> AppResult<i64> {
     signed_in(ctx)?

@@ -5,6 +5,7 @@ use super::guards::signed_in;
 use super::query::statistics;
 use super::schema_data;
 use super::types::StatsFilter;
+use super::{gql, id_of};
 use crate::auth::Viewer;
 use crate::catalog;
 use crate::dashboards::figures::{camel_json, figure, realtime_figure};
@@ -14,15 +15,6 @@ use crate::error::{AppError, AppResult};
 use async_graphql::{Context, ID, Object, Result};
 use chrono::Utc;
 use std::collections::BTreeSet;
-
-fn gql<T>(result: AppResult<T>) -> Result<T> {
-    result.map_err(AppError::gql)
-}
-
-fn id_of(id: &ID, what: &str) -> AppResult<i64> {
-    id.parse::<i64>()
-        .map_err(|_| AppError::bad_input(format!("`id` is not {what} id")))
-}
 
 /// The signed-in viewer, their id and their dashboards.
 fn owner<'c>(ctx: &'c Context<'_>) -> AppResult<(&'c Viewer, Dashboards<'c>)> {

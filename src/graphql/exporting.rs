@@ -1,17 +1,14 @@
 //! Export jobs: requested, listed and read by admins; their progress pushed by
 //! `exportProgress` (in `subscription`).
 
+use super::gql;
 use super::guards::{AdminGuard, signed_in};
 use super::schema_data;
 use super::types::StatsFilter;
-use crate::error::{AppError, AppResult};
+use crate::error::AppError;
 use crate::exports::{ExportFormat, StatisticsExport, shown};
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, ID, InputObject, Object, Result};
-
-fn gql<T>(result: AppResult<T>) -> Result<T> {
-    result.map_err(AppError::gql)
-}
 
 /// What to export.
 #[derive(Clone, Debug, InputObject)]

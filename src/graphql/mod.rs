@@ -90,6 +90,17 @@ pub fn sdl() -> String {
     build_schema(None).sdl()
 }
 
+/// A resolver's result with its error's code (see `AppError::gql`).
+pub(crate) fn gql<T>(result: AppResult<T>) -> async_graphql::Result<T> {
+    result.map_err(AppError::gql)
+}
+
+/// An id of ours from a GraphQL `ID`: BAD_USER_INPUT when it is not one.
+pub(crate) fn id_of(id: &async_graphql::ID, what: &str) -> AppResult<i64> {
+    id.parse::<i64>()
+        .map_err(|_| AppError::bad_input(format!("`id` is not {what} id")))
+}
+
 /// The schema's data; INTERNAL if the schema was built without it.
 pub(crate) fn schema_data<'c>(ctx: &Context<'c>) -> AppResult<&'c SchemaData> {
     ctx.data_opt::<SchemaData>().ok_or(AppError::Internal)

@@ -1,5 +1,6 @@
 //! The Query root: one resolver per metric group, each a read through the engine.
 
+use super::gql;
 use super::guards::{AdminGuard, viewer};
 use super::schema_data;
 use super::selection;
@@ -47,10 +48,6 @@ async fn group(ctx: &Context<'_>, filter: Option<StatsFilter>) -> Result<Arc<Sta
     let field = ctx.field();
     selection::group_fields(field.name(), field, &mut groups);
     statistics(ctx, filter, groups).await.map_err(AppError::gql)
-}
-
-fn gql<T>(result: AppResult<T>) -> Result<T> {
-    result.map_err(AppError::gql)
 }
 
 #[Object]

@@ -2,8 +2,9 @@
 //! field reads its group's entry through the engine (already read for the whole selection
 //! when the object was made).
 
+use super::gql;
 use super::schema_data;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::metrics::advanced;
 use crate::metrics::security::SuspiciousIp;
 use crate::metrics::technicians::TopTechnician;
@@ -60,10 +61,6 @@ pub fn window(ctx: &Context<'_>, filter: Option<StatsFilter>) -> AppResult<Windo
         Utc::now(),
         data.config.timezone,
     )
-}
-
-fn gql<T>(result: AppResult<T>) -> Result<T> {
-    result.map_err(AppError::gql)
 }
 
 /// Every statistic at once, under one filter.
