@@ -68,6 +68,28 @@ pub async fn run(manager: &SchemaManager<'_>, script: &str) -> Result<(), DbErr>
     Ok(())
 }
 
+/// Begins a transaction on one connection and runs each script's statements in it (types
+/// translated for the engine); the caller adds what it needs and commits. A table rebuild
+/// needs this: on a pool, a connection still reading the old schema refuses the next
+/// statement.
+pub async fn begin_with(
+    manager: &SchemaManager<'_>,
+    scripts: &[&str],
+) -> Result<sea_orm_migration::sea_orm::DatabaseTransaction, DbErr> {
+    use sea_orm_migration::sea_orm::TransactionTrait;
+    let backend = manager.get_connection().get_database_backend();
+    let db = manager.get_connection().begin().await?;
+    for statement in scripts
+        .iter()
+        .flat_map(|s| s.split(';'))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        db.execute_unprepared(&ddl(backend, statement)).await?;
+    }
+    Ok(db)
+}
+
 /// Declares a migration `Migration` named `$name` that runs the `UP` script forward and the
 /// `DOWN` script back (both in the engine-neutral words of [`ddl`]).
 #[macro_export]

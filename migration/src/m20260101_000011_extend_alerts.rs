@@ -13,7 +13,7 @@
 
 use crate::m20260101_000008_log_table_changes::create_capture;
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseBackend, TransactionTrait};
+use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseBackend};
 
 const POSTGRES_UP: &str = r#"
 ALTER TABLE statistics_alert_rules ALTER COLUMN created_by DROP NOT NULL;
@@ -123,22 +123,12 @@ impl MigrationName for Migration {
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let backend = manager.get_connection().get_database_backend();
-        // one connection, one transaction: the rebuild's statements must see each other's
-        // schema (on a pool, a connection still reading the old schema refuses them)
-        let db = manager.get_connection().begin().await?;
         let (script, now) = match backend {
             DatabaseBackend::Postgres => (POSTGRES_UP, "now()"),
             _ => (SQLITE_UP, "strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now')"),
         };
-        for statement in [script, COMMON_UP]
-            .iter()
-            .flat_map(|s| s.split(';'))
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            db.execute_unprepared(&crate::dialect::ddl(backend, statement))
-                .await?;
-        }
+        // one connection, one transaction (see `begin_with`)
+        let db = crate::dialect::begin_with(manager, &[script, COMMON_UP]).await?;
         if backend != DatabaseBackend::Postgres {
             for statement in create_capture(backend, "statistics_alerts") {
                 db.execute_unprepared(&statement).await?;

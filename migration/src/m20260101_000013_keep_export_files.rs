@@ -5,7 +5,7 @@
 //! null; SQLite rebuilds the table for it, in one transaction).
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseBackend, TransactionTrait};
+use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseBackend};
 
 const POSTGRES_UP: &str = r#"
 ALTER TABLE statistics_exports ALTER COLUMN requested_by DROP NOT NULL;
@@ -68,20 +68,11 @@ impl MigrationName for Migration {
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let backend = manager.get_connection().get_database_backend();
-        let db = manager.get_connection().begin().await?;
         let script = match backend {
             DatabaseBackend::Postgres => POSTGRES_UP,
             _ => SQLITE_UP,
         };
-        for statement in [script, COMMON_UP]
-            .iter()
-            .flat_map(|s| s.split(';'))
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            db.execute_unprepared(&crate::dialect::ddl(backend, statement))
-                .await?;
-        }
+        let db = crate::dialect::begin_with(manager, &[script, COMMON_UP]).await?;
         db.commit().await
     }
 

@@ -47,11 +47,10 @@ fn unknown(path: &str) -> AppError {
     AppError::bad_input(format!("`{path}` is not a path of metricCatalog"))
 }
 
-/// The figure of a windowed path (`requests.byCity`, `trends.daily`, `overview.totalUsers`)
-/// under the statistics' window.
-pub async fn figure(stats: &Statistics, path: &str) -> AppResult<Value> {
-    let (group, field) = path.split_once('.').ok_or_else(|| unknown(path))?;
-    let object = match group {
+/// A group object of `globalStatistics` (`overview`, `technicians`, ...) as JSON in the
+/// GraphQL shape, read through the engine; `None` for a name that is not one.
+pub async fn section(stats: &Statistics, name: &str) -> AppResult<Option<Value>> {
+    Ok(Some(match name {
         "overview" => camel_json(&stats.overview().await?)?,
         "requests" => camel_json(&stats.requests().await?)?,
         "financial" => camel_json(&stats.financial().await?)?,
@@ -70,8 +69,15 @@ pub async fn figure(stats: &Statistics, path: &str) -> AppResult<Value> {
             o["suspiciousIps"] = camel_json(&s.suspicious)?;
             o
         }
-        _ => return Err(unknown(path)),
-    };
+        _ => return Ok(None),
+    }))
+}
+
+/// The figure of a windowed path (`requests.byCity`, `trends.daily`, `overview.totalUsers`)
+/// under the statistics' window.
+pub async fn figure(stats: &Statistics, path: &str) -> AppResult<Value> {
+    let (group, field) = path.split_once('.').ok_or_else(|| unknown(path))?;
+    let object = section(stats, group).await?.ok_or_else(|| unknown(path))?;
     if catalog::find(path).is_none() {
         return Err(unknown(path));
     }

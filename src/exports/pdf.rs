@@ -4,7 +4,7 @@
 //! French and the narrow no-break space of `1 250 000 FCFA` render as they are.
 
 use super::labels::{self, Kind};
-use super::report::Report;
+use super::report::{self, Report};
 use crate::catalog;
 use chrono::{DateTime, Utc};
 use printpdf::{
@@ -319,17 +319,8 @@ pub fn write(report: &Report) -> Result<Vec<u8>, String> {
     w.y -= 4.0;
     let sections: std::collections::BTreeMap<&str, &Value> =
         report.sections.iter().map(|(s, v)| (*s, v)).collect();
-    let sheets: [(&str, &[&str]); 7] = [
-        ("overview", &["overview", "advanced"]),
-        ("requests", &["requests"]),
-        ("financial", &["financial"]),
-        ("satisfaction", &["satisfaction"]),
-        ("technicians", &["technicians"]),
-        ("security", &["security"]),
-        ("trends", &["trends"]),
-    ];
     let right = WIDTH - MARGIN;
-    for (sheet, parts) in sheets {
+    for (sheet, parts) in report::CHAPTERS {
         if !parts.iter().any(|p| sections.contains_key(p)) {
             continue;
         }
@@ -379,12 +370,7 @@ pub fn write(report: &Report) -> Result<Vec<u8>, String> {
             let Some(object) = sections.get(part).and_then(|v| v.as_object()) else {
                 continue;
             };
-            let mut lists: Vec<(&String, &Vec<Value>)> = object
-                .iter()
-                .filter_map(|(k, v)| v.as_array().map(|a| (k, a)))
-                .collect();
-            lists.sort_by_key(|(k, _)| labels::list_order(k));
-            for (list, items) in lists {
+            for (list, items) in report::lists(object) {
                 let key = format!("{part}.{list}");
                 if key.starts_with("trends.") {
                     let counts = [

@@ -2,7 +2,7 @@
 //! `globalStatistics` for one filter, read once through the engine, as JSON in the GraphQL
 //! shape (the same numbers the API gives).
 
-use crate::dashboards::figures::camel_json;
+use crate::dashboards::figures;
 use crate::error::AppResult;
 use crate::stats::{Group, Statistics};
 use crate::window::{Period, Span, Window};
@@ -21,6 +21,28 @@ pub const SECTIONS: [&str; 8] = [
     "security",
     "trends",
 ];
+
+/// The sheets (XLSX) and chapters (PDF) of a report, each with the sections it shows:
+/// overview and advanced share the first.
+pub const CHAPTERS: [(&str, &[&str]); 7] = [
+    ("overview", &["overview", "advanced"]),
+    ("requests", &["requests"]),
+    ("financial", &["financial"]),
+    ("satisfaction", &["satisfaction"]),
+    ("technicians", &["technicians"]),
+    ("security", &["security"]),
+    ("trends", &["trends"]),
+];
+
+/// The lists of a section object, in the order they are written.
+pub fn lists(object: &Map<String, Value>) -> Vec<(&String, &Vec<Value>)> {
+    let mut lists: Vec<(&String, &Vec<Value>)> = object
+        .iter()
+        .filter_map(|(k, v)| v.as_array().map(|a| (k, a)))
+        .collect();
+    lists.sort_by_key(|(k, _)| super::labels::list_order(k));
+    lists
+}
 
 /// What a report says about itself.
 #[derive(Clone, Debug)]
@@ -109,26 +131,8 @@ pub async fn build(
     let stats = Statistics::fetch(engine, window.clone(), Group::GLOBAL, None).await?;
     let mut out = Vec::new();
     for &section in sections {
-        let value = match section {
-            "overview" => camel_json(&stats.overview().await?)?,
-            "advanced" => camel_json(&stats.advanced().await?)?,
-            "requests" => camel_json(&stats.requests().await?)?,
-            "financial" => camel_json(&stats.financial().await?)?,
-            "satisfaction" => camel_json(&stats.satisfaction().await?)?,
-            "trends" => camel_json(&stats.trends().await?)?,
-            "technicians" => {
-                let t = stats.technicians().await?;
-                let mut o = camel_json(&t.counts)?;
-                o["topTechnicians"] = camel_json(&t.top)?;
-                o
-            }
-            "security" => {
-                let s = stats.security().await?;
-                let mut o = camel_json(&s.counts)?;
-                o["suspiciousIps"] = camel_json(&s.suspicious)?;
-                o
-            }
-            _ => continue,
+        let Some(value) = figures::section(&stats, section).await? else {
+            continue;
         };
         out.push((section, value));
     }

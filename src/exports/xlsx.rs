@@ -3,7 +3,7 @@
 //! percentages, dates as dates, and native charts for the trends and the payment methods.
 
 use super::labels::{self, Kind};
-use super::report::Report;
+use super::report::{self, Report};
 use crate::catalog;
 use chrono::{DateTime, Utc};
 use rust_xlsxwriter::{Chart, ChartType, Format, FormatBorder, Workbook, Worksheet, XlsxError};
@@ -227,16 +227,7 @@ pub fn write(report: &Report) -> Result<Vec<u8>, XlsxError> {
         .map(|(s, v)| ((*s).to_string(), v.clone()))
         .collect();
     // overview and advanced share the first sheet
-    let sheets: [(&str, &[&str]); 7] = [
-        ("overview", &["overview", "advanced"]),
-        ("requests", &["requests"]),
-        ("financial", &["financial"]),
-        ("satisfaction", &["satisfaction"]),
-        ("technicians", &["technicians"]),
-        ("security", &["security"]),
-        ("trends", &["trends"]),
-    ];
-    for (sheet, parts) in sheets {
+    for (sheet, parts) in report::CHAPTERS {
         if !parts.iter().any(|p| sections.contains_key(*p)) {
             continue;
         }
@@ -283,12 +274,7 @@ pub fn write(report: &Report) -> Result<Vec<u8>, XlsxError> {
             let Some(object) = sections.get(*part).and_then(Value::as_object) else {
                 continue;
             };
-            let mut lists: Vec<(&String, &Vec<Value>)> = object
-                .iter()
-                .filter_map(|(k, v)| v.as_array().map(|a| (k, a)))
-                .collect();
-            lists.sort_by_key(|(k, _)| labels::list_order(k));
-            for (list, items) in lists {
+            for (list, items) in report::lists(object) {
                 let key = format!("{part}.{list}");
                 let (first, last, next) = table(ws, &f, tz, fr, row, &key, items)?;
                 if !items.is_empty() {
