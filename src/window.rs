@@ -165,6 +165,32 @@ impl Window {
         )
     }
 
+    /// The window of the same length just before this one (API.md `previous`): the same
+    /// filter read at `anchor` (the instant the figures were read at), then shifted back by
+    /// its length, `as_of` included (a preset's previous window is read when it ended). A
+    /// window without a start (all time) is shifted by 30 days: all time as of 30 days
+    /// before `anchor`.
+    pub fn previous(&self, anchor: DateTime<Utc>) -> Window {
+        let here = self.at(anchor);
+        let (start, end) = (here.start, here.end);
+        let length = match start {
+            Some(start) => end - start,
+            None => Duration::days(30),
+        };
+        let span = match self.span {
+            Span::Period(p) => Span::Period(p),
+            Span::Range(..) => Span::Range(start.map(|s| s - length), Some(end - length)),
+        };
+        Window {
+            as_of: anchor - length,
+            start: start.map(|s| s - length),
+            end: end - length,
+            span,
+            live: false,
+            ..here
+        }
+    }
+
     /// The unfiltered window at `as_of`: all time, no slices.
     pub fn all(as_of: DateTime<Utc>, tz: Tz) -> Window {
         Window {
@@ -268,6 +294,54 @@ mod tests {
         )
         .unwrap();
         assert_eq!((w.start, w.end), (Some(at(1, 0)), at(15, 12)));
+    }
+
+    #[test]
+    fn previous_is_the_same_filter_one_length_earlier() {
+        let input = |period, from, to| WindowInput {
+            period,
+            from,
+            to,
+            as_of: Some(at(15, 12)),
+            city: Some("Abidjan".into()),
+            ..Default::default()
+        };
+        // LAST_7D at 15 June 12:00 is [8 June 12:00, 15 June 12:00): the previous one is
+        // [1 June 12:00, 8 June 12:00), read on 8 June at 12:00, same slice
+        let w = Window::from_input(input(Some(Period::Last7d), None, None), at(20, 0), Tz::UTC)
+            .unwrap();
+        let p = w.previous(w.as_of);
+        assert_eq!(
+            (p.start, p.end, p.as_of),
+            (Some(at(1, 12)), at(8, 12), at(8, 12))
+        );
+        assert_eq!(
+            (p.span, p.city.as_deref(), p.live),
+            (w.span, Some("Abidjan"), false)
+        );
+        // anchored on the instant the figures were read (a cached live entry's), not on now
+        let p = w.previous(at(15, 10));
+        assert_eq!((p.start, p.end), (Some(at(1, 10)), at(8, 10)));
+        // a custom range cut at asOf: [1 June 00:00, 15 June 12:00) is 14.5 days long
+        let w = Window::from_input(
+            input(None, Some(at(1, 0)), Some(at(19, 0))),
+            at(20, 0),
+            Tz::UTC,
+        )
+        .unwrap();
+        let p = w.previous(w.as_of);
+        let may_17_noon = Utc.with_ymd_and_hms(2026, 5, 17, 12, 0, 0).unwrap();
+        assert_eq!(
+            (p.start, p.end, p.as_of),
+            (Some(may_17_noon), at(1, 0), at(1, 0))
+        );
+        assert_ne!(p.key(), w.key());
+        // all time: all time as of 30 days earlier
+        let w =
+            Window::from_input(input(Some(Period::All), None, None), at(20, 0), Tz::UTC).unwrap();
+        let p = w.previous(w.as_of);
+        let may_16_noon = Utc.with_ymd_and_hms(2026, 5, 16, 12, 0, 0).unwrap();
+        assert_eq!((p.start, p.end, p.as_of), (None, may_16_noon, may_16_noon));
     }
 
     #[test]

@@ -106,6 +106,17 @@ impl GlobalStatistics {
     async fn security(&self) -> SecurityStats {
         SecurityStats(self.0.clone())
     }
+    /// The same figures for the window of the same length that ends where this one starts,
+    /// read at `meta.asOf` moved back by that length (under ALL: all time as of 30 days
+    /// before `meta.asOf`); read through the engine and cached like this one.
+    async fn previous(&self, ctx: &Context<'_>) -> Result<GlobalStatistics> {
+        let groups = super::selection::global(ctx.field());
+        gql(self
+            .0
+            .previous(groups)
+            .await
+            .map(|s| GlobalStatistics(Arc::new(s))))
+    }
 }
 
 /// The headline figures, each from its group's entry.

@@ -184,6 +184,14 @@ impl Statistics {
         Self::fetch(engine, window, Group::GLOBAL, None).await
     }
 
+    /// `groups` for the window of the same length just before this one, anchored on the
+    /// instant these figures were read at (`Window::previous`), read through the engine like
+    /// any other window (so repeats of a cached answer hit the cache for both).
+    pub async fn previous(&self, groups: impl IntoIterator<Item = Group>) -> AppResult<Statistics> {
+        let window = self.window.previous(self.meta().as_of);
+        Self::fetch(self.engine.clone(), window, groups, self.reads.clone()).await
+    }
+
     /// The window asked.
     pub fn window(&self) -> &Window {
         &self.window

@@ -852,3 +852,57 @@ async fn the_shared_cache_stays_within_its_bound_over_ten_thousand_instants() {
         app.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn previous_reads_the_window_before_through_the_engine_and_repeats_hit_the_cache() {
+    for engine in engines() {
+        let app = TestApp::new(&engine).await;
+        app.load(ROWS).await;
+        // [1 April, 1 June) is 61 days: the previous window is [30 January, 1 April), read as
+        // of AS_OF shifted back by as much (15 April, 12:00). Created in [1 April, 1 June): R10 (exactly at its start) and R2, both
+        // completed by AS_OF. Created in [30 January, 1 April): R12 (cancelled 2 February)
+        // and R1 (completed 2 March); R10 starts exactly at its end and is outside.
+        let q = "query($f: StatsFilter) { globalStatistics(filter: $f) { \
+                 requests { total completed cancelled } meta { asOf from to cacheHit } \
+                 previous { requests { total completed cancelled } meta { asOf from to cacheHit } } } }";
+        let v = json!({ "f": { "asOf": AS_OF, "from": "2026-04-01T00:00:00Z", "to": "2026-06-01T00:00:00Z" } });
+        let first = app.data(q, v.clone()).await["globalStatistics"].clone();
+        assert_eq!(
+            first["requests"],
+            json!({ "total": 2, "completed": 2, "cancelled": 0 })
+        );
+        let previous = &first["previous"];
+        assert_eq!(
+            previous["requests"],
+            json!({ "total": 2, "completed": 1, "cancelled": 1 })
+        );
+        assert_eq!(previous["meta"]["asOf"], "2026-04-15T12:00:00+00:00");
+        assert_eq!(previous["meta"]["from"], "2026-01-30T00:00:00+00:00");
+        assert_eq!(previous["meta"]["to"], "2026-04-01T00:00:00+00:00");
+        assert_eq!(previous["meta"]["cacheHit"], false);
+        // one request serves both; a repeat computes neither
+        let computed = computations(&app.state.engine);
+        let second = app.data(q, v).await["globalStatistics"].clone();
+        assert_eq!(computations(&app.state.engine), computed);
+        assert_eq!(second["meta"]["cacheHit"], true);
+        assert_eq!(second["previous"]["meta"]["cacheHit"], true);
+        assert_eq!(second["previous"]["requests"], previous["requests"]);
+
+        // ALL: all time as of 30 days before, 16 May 12:00: users 1, 2, 5, 6, 7 existed (3
+        // came on 20 May) and requests R12, R1 and R10 had been created
+        let q = "query($f: StatsFilter) { globalStatistics(filter: $f) { overview { totalUsers totalRequests } \
+                 previous { overview { totalUsers totalRequests } meta { asOf from } } } }";
+        let all = app.data(q, json!({ "f": { "asOf": AS_OF } })).await["globalStatistics"].clone();
+        assert_eq!(
+            all["overview"],
+            json!({ "totalUsers": 6, "totalRequests": 11 })
+        );
+        assert_eq!(
+            all["previous"]["overview"],
+            json!({ "totalUsers": 5, "totalRequests": 3 })
+        );
+        assert_eq!(all["previous"]["meta"]["asOf"], "2026-05-16T12:00:00+00:00");
+        assert_eq!(all["previous"]["meta"]["from"], Value::Null);
+        app.cleanup().await;
+    }
+}
