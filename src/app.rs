@@ -117,7 +117,14 @@ pub fn router(state: AppState) -> Router {
         config: state.config.clone(),
     }));
     let limit = state.config.max_body_bytes;
+    // the dashboard's files, gzipped for browsers that take it
+    let page = Router::new()
+        .route("/", get(crate::site::index))
+        .route("/assets/{*path}", get(crate::site::asset))
+        .route("/{file}", get(crate::site::root_file))
+        .layer(tower_http::compression::CompressionLayer::new());
     Router::new()
+        .merge(page)
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/graphql/ws", get(crate::ws::upgrade))
         .route("/exports/{id}/download", get(download))

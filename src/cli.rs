@@ -373,6 +373,15 @@ async fn serve(demo: bool, bind: String, settings: Settings) -> anyhow::Result<(
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;
     let addr = listener.local_addr()?;
+    let page = if addr.ip().is_unspecified() {
+        std::net::SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), addr.port())
+    } else {
+        addr
+    };
+    if let Some(token) = &demo_token {
+        println!("sign in:  http://{page}/?token={token}");
+    }
+    println!("dashboard: http://{page}/");
     println!("GraphQL:  http://{addr}/graphql");
     println!("GraphiQL: http://{addr}/playground");
     println!("live:     ws://{addr}/graphql/ws (graphql-transport-ws)");

@@ -18,6 +18,7 @@ pub mod loadgen;
 pub mod metrics;
 pub mod playground;
 pub mod seed;
+pub mod site;
 pub mod stats;
 pub mod telemetry;
 pub mod window;
