@@ -5,7 +5,7 @@
 
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, statSync } from "node:fs";
+import { mkdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { hours, integer, money, percent, rating } from "../src/format";
@@ -18,6 +18,19 @@ const SHOTS = resolve(__dirname, "screenshots");
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 let browser: Browser;
+
+const AXE = readFileSync(resolve(__dirname, "../node_modules/axe-core/axe.min.js"), "utf8");
+
+/** axe-core's WCAG 2.1 A and AA rules (contrast, names, roles, keyboard) on the page as it is. */
+async function expectAccessible(page: Page, what: string) {
+  await page.addScriptTag({ content: AXE });
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (ctx: Document, o: object) => Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } }).axe;
+    const result = await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
+    return result.violations.map((v) => `${v.id} (${v.nodes.length}): ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
+  });
+  expect(violations, what).toEqual([]);
+}
 
 async function gql<T = any>(query: string, variables: Record<string, unknown> = {}, token = admin): Promise<T> {
   const response = await fetch(`${base}/graphql`, {
@@ -115,8 +128,9 @@ async function expectHeadlines(page: Page, tab: string, filter: Record<string, u
   const { query, cards } = HEADLINES[tab];
   await page.locator(`[data-tab="${tab}"] [data-kpi]`).first().waitFor();
   const data = (await gql(`query($f: StatsFilter) { g: globalStatistics(filter: $f) { ${query} } }`, { f: filter })).g;
+  // the figures of an earlier filter stay on screen (marked busy) until the new ones come
   for (const [id, expected] of cards) {
-    expect(await cardText(page, id), `${tab}: ${id}`).toBe(expected(data));
+    await expect.poll(() => cardText(page, id), { message: `${tab}: ${id}`, timeout: 10_000 }).toBe(expected(data));
   }
 }
 
@@ -146,12 +160,14 @@ describe("the statistics page", () => {
       // one request per tab view, not one per card
       expect(posts.length, `requests for ${tab}`).toBe(1);
       await shot(page, tab);
+      await expectAccessible(page, tab);
     }
     for (const tab of ["trends", "alerts", "exports", "dashboards"]) {
       if (tab === "trends") await page.click("#tab-overview");
       await page.click(`#tab-${tab}`);
       await page.waitForTimeout(tab === "trends" ? 800 : 500);
       await shot(page, tab);
+      await expectAccessible(page, tab);
     }
     await context.close();
   });
@@ -286,6 +302,7 @@ describe("the statistics page", () => {
     const lefts = await page.locator("[data-kpi]").evaluateAll((els) => new Set(els.map((e) => Math.round(e.getBoundingClientRect().left))).size);
     expect(lefts).toBe(1);
     await shot(page, "overview-phone");
+    await expectAccessible(page, "phone");
     await context.close();
   });
 });

@@ -31,3 +31,16 @@ export function keepToken(token: string | null): void {
     // private mode: the token lives in memory only
   }
 }
+
+/** The role a token claims (its payload, unverified): only a hint to start loading the
+ * admin's page while `me` confirms it; the gateway checks every request itself. */
+export function claimedRole(token: string): string | null {
+  try {
+    const payload = token.split(".")[1];
+    const json = atob(payload.replace(/-/g, "+").replace(/_/g, "/"));
+    const role = (JSON.parse(json) as { role?: unknown }).role;
+    return typeof role === "string" ? role : null;
+  } catch {
+    return null;
+  }
+}

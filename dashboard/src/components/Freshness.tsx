@@ -35,3 +35,19 @@ function useNow(every = 5000): number {
   }, [every]);
   return now;
 }
+
+/** A card's own line: how old its figure is, and the stale badge. */
+export function Age({ computedAt, stale }: { computedAt: string; stale: boolean }) {
+  const { lang, t } = usePage();
+  const now = useNow();
+  return (
+    <p className="kpi-age muted" data-card-age>
+      {t.live.figureAge} {age(computedAt, now, lang)}
+      {stale && (
+        <span className="badge stale" title={t.staleTitle}>
+          {t.stale}
+        </span>
+      )}
+    </p>
+  );
+}

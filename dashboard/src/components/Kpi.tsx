@@ -11,10 +11,12 @@ export interface KpiProps {
   previous?: number | string | null;
   /** A rise is bad news (failures, cancellations, churn, delays). */
   lowerIsBetter?: boolean;
+  /** Under the figure: how old it is, for pushed figures. */
+  footer?: React.ReactNode;
 }
 
 /** One headline figure with its change against the previous window of the same length. */
-export function Kpi({ id, label, text, value, previous, lowerIsBetter }: KpiProps) {
+export function Kpi({ id, label, text, value, previous, lowerIsBetter, footer }: KpiProps) {
   const { lang, t } = usePage();
   const delta = value === undefined ? null : change(value, previous, lang);
   const good = delta && delta.direction !== "same" ? (delta.direction === "up") !== !!lowerIsBetter : null;
@@ -41,6 +43,7 @@ export function Kpi({ id, label, text, value, previous, lowerIsBetter }: KpiProp
           )}
         </p>
       )}
+      {footer}
     </article>
   );
 }

@@ -10,7 +10,7 @@ import { usePage } from "../context";
 import { toFilter } from "../filters";
 import { AddWidget, DashboardsQuery, RemoveWidget, UpdateWidget } from "../queries";
 import { byUnit, dateTime, integer, money, percent, rating } from "../format";
-import { BarsChart, PieShares, TrendChart, type SeriesPoint } from "../components/Charts";
+import { BarsChart, PieShares, TrendChart, type SeriesPoint } from "../components/LazyCharts";
 import type { DashboardsQuery as DashboardsData, WidgetType } from "../../generated/graphql";
 
 const COLS = 12;
@@ -269,7 +269,8 @@ export function Boards() {
                       ×
                     </button>
                   </header>
-                  <div className="widget-body">
+                  {/* focusable: a keyboard can scroll a long table */}
+                  <div className="widget-body" tabIndex={0} role="region" aria-label={w.title}>
                     <WidgetBody widget={w} />
                   </div>
                 </div>

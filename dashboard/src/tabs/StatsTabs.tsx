@@ -8,7 +8,7 @@ import { FinancialTab, OverviewTab, RequestsTab, SatisfactionTab, SecurityTab, T
 import { Kpi, KpiGrid } from "../components/Kpi";
 import { ChartCard } from "../components/ChartCard";
 import { DataTable, type Column } from "../components/DataTable";
-import { BarsChart, PieShares, TrendChart, type Measure, type SeriesPoint } from "../components/Charts";
+import { BarsChart, PieShares, TrendChart, type Measure, type SeriesPoint } from "../components/LazyCharts";
 import { date, dateTime, hours, integer, money, month, percent, rating } from "../format";
 import { Frame } from "./Frame";
 

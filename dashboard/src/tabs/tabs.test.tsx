@@ -191,6 +191,10 @@ describe("tabs render a fixed answer", () => {
     expect(card("revenue").value).toBe(nb("100 000 FCFA"));
     expect(document.querySelector("[data-stale]")).not.toBeNull();
     expect(document.querySelector("[data-age]")!.textContent).toMatch(/il y a/);
+    // every card says how old its figure is, stale included
+    const ages = [...document.querySelectorAll("[data-kpi] [data-card-age]")];
+    expect(ages).toHaveLength(7);
+    for (const a of ages) expect(a.textContent).toMatch(/il y a .*périmé$/);
   });
 });
 
