@@ -57,6 +57,8 @@ async function cardText(page: Page, id: string): Promise<string> {
 }
 
 async function shot(page: Page, name: string) {
+  // the charts load after the figures: picture them drawn
+  await page.waitForFunction(() => document.querySelector(".chart-placeholder") === null, null, { timeout: 10_000 });
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 }
 

@@ -5,12 +5,9 @@
 use crate::fixture::{AS_OF, ROWS};
 use crate::helpers::{Engine, TestApp, codes, engines};
 use crate::live::{Client, Frame};
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use http_body_util::BodyExt;
+use axum::http::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration;
-use tower::ServiceExt;
 
 const REQUEST: &str = "mutation($input: ExportInput!) { requestExport(input: $input) { id format status fileName sizeBytes error requestedAt downloadUrl } }";
 const READ: &str =
@@ -51,26 +48,14 @@ async fn download(
     path: &str,
     token: Option<&str>,
 ) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
-    let mut request = Request::builder().method("GET").uri(path);
-    if let Some(t) = token {
-        request = request.header("authorization", format!("Bearer {t}"));
+    match token {
+        Some(t) => {
+            let bearer = format!("Bearer {t}");
+            app.get(path, &[(axum::http::header::AUTHORIZATION, &bearer)])
+                .await
+        }
+        None => app.get(path, &[]).await,
     }
-    let response = app
-        .router
-        .clone()
-        .oneshot(request.body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .unwrap()
-        .to_bytes()
-        .to_vec();
-    (status, headers, bytes)
 }
 
 /// The text of a PDF, by pdftotext (poppler-utils; `.ci/run` installs it when missing).

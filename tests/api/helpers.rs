@@ -2,7 +2,7 @@
 //! `TEST_DATABASE_URL` is set), migrated, with the router in front of it.
 
 use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::{HeaderMap, HeaderName, Request, StatusCode};
 use http_body_util::BodyExt;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
@@ -65,6 +65,7 @@ pub fn test_config(url: &str, timezone: chrono_tz::Tz) -> Config {
     Config {
         database_url: url.to_string(),
         jwt_secret: Secret::new(SECRET),
+        secret_from_env: true,
         timezone,
         db_timeout: Duration::from_secs(2),
         db_max_connections: 5,
@@ -231,6 +232,27 @@ impl TestApp {
     ) -> (StatusCode, Value) {
         let body = json!({ "query": query, "variables": variables }).to_string();
         self.raw("POST", "/graphql", token, body).await
+    }
+
+    /// GETs `uri` with `headers`: status, headers and body bytes.
+    pub async fn get(
+        &self,
+        uri: &str,
+        headers: &[(HeaderName, &str)],
+    ) -> (StatusCode, HeaderMap, Vec<u8>) {
+        let mut req = Request::builder().method("GET").uri(uri);
+        for (name, value) in headers {
+            req = req.header(name, *value);
+        }
+        let response = self
+            .router
+            .clone()
+            .oneshot(req.body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let (parts, body) = response.into_parts();
+        let bytes = body.collect().await.unwrap().to_bytes().to_vec();
+        (parts.status, parts.headers, bytes)
     }
 
     /// Sends any request; returns status and the body as JSON (or as a JSON string).

@@ -15,5 +15,6 @@ pub mod live;
 mod metrics;
 pub mod playground;
 mod schema;
+mod site;
 mod snapshots;
 mod trends;
