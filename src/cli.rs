@@ -1,7 +1,7 @@
 //! The command line: serve, migrate, seed, token, schema.
 
 use crate::app::{self, AppState};
-use crate::config::{Config, Settings};
+use crate::config::{Config, SecretSource, Settings};
 use crate::entity::users;
 use crate::{auth, db, graphql, seed};
 use anyhow::{Context, bail};
@@ -180,7 +180,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             out,
             settings,
         } => {
-            let config = settings.into_config(true)?;
+            let config = settings.into_config(SecretSource::Unused)?;
             let format = crate::exports::ExportFormat::parse(&format)
                 .with_context(|| format!("--format {format:?}: xlsx, pdf, json or csv"))?;
             let period = match period.to_ascii_uppercase().as_str() {
@@ -240,7 +240,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Migrate { settings } => {
-            let config = settings.into_config(true)?;
+            let config = settings.into_config(SecretSource::Unused)?;
             open(&config).await?;
             println!("migrated");
             Ok(())
@@ -255,7 +255,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             no_vacuum,
             settings,
         } => {
-            let config = settings.into_config(true)?;
+            let config = settings.into_config(SecretSource::Unused)?;
             let db = open(&config).await?;
             let started = std::time::Instant::now();
             let report = seed::run(
@@ -282,7 +282,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             ttl_hours,
             settings,
         } => {
-            let config = settings.into_config(false)?;
+            let config = settings.into_config(SecretSource::DemoIfKept)?;
             let db = open(&config).await?;
             let token = token_for(&db, &config, &email, ttl_hours).await?;
             println!("{token}");
@@ -298,7 +298,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             fingerprint_every_ms,
             settings,
         } => {
-            let config = settings.into_config(true)?;
+            let config = settings.into_config(SecretSource::Unused)?;
             let db = open(&config).await?;
             let timings = match fingerprint_every_ms {
                 Some(pause) => {
@@ -335,7 +335,28 @@ async fn token_for(
 }
 
 async fn serve(demo: bool, bind: String, settings: Settings) -> anyhow::Result<()> {
-    let config = settings.into_config(demo)?;
+    // checked before anything is made (the kept secret, the database)
+    let env_secret = std::env::var("JWT_SECRET").is_ok_and(|s| !s.is_empty());
+    if demo && !env_secret {
+        let addrs: Vec<_> = tokio::net::lookup_host(&bind)
+            .await
+            .with_context(|| format!("cannot resolve {bind}"))?
+            .collect();
+        if addrs.iter().any(|a| !a.ip().is_loopback()) {
+            bail!(
+                "--demo without JWT_SECRET listens on a loopback address only (127.0.0.1 or \
+                 [::1]), not on {bind}: its admin token is printed and shown in the playground, \
+                 and its secret is kept in a file next to the demo database, so anyone who can \
+                 reach the port could read every statistic. Set JWT_SECRET (at least 16 \
+                 characters) to serve the demo on another address"
+            );
+        }
+    }
+    let config = settings.into_config(if demo {
+        SecretSource::Demo
+    } else {
+        SecretSource::Required
+    })?;
     let db = open(&config).await?;
     let demo_token = if demo {
         if !seed::has_data(&db).await? {
@@ -388,7 +409,9 @@ async fn serve(demo: bool, bind: String, settings: Settings) -> anyhow::Result<(
     println!("health:   http://{addr}/health   ready: http://{addr}/ready");
     tracing::info!(%addr, timezone = %config.timezone, "serving");
     let cache_db = db::cache_pool(&db, &config.database_url, config.db_timeout).await?;
-    let state = AppState::serving(db, cache_db, config, demo_token);
+    // the playground carries the admin's token only for a page on this machine
+    let playground_token = demo_token.filter(|_| addr.ip().is_loopback());
+    let state = AppState::serving(db, cache_db, config, playground_token);
     let mut upkeep = crate::stats::upkeep::spawn(state.engine.clone(), state.config.timezone);
     upkeep.extend(state.alerts.spawn());
     upkeep.push(state.exports.spawn());

@@ -15,6 +15,8 @@ pub struct Config {
     pub database_url: String,
     /// HMAC secret that signs and checks the JWTs (never logged).
     pub jwt_secret: Secret,
+    /// It came from `JWT_SECRET` (not from the demo's kept file or this process).
+    pub secret_from_env: bool,
     /// The zone calendar buckets are cut in.
     pub timezone: Tz,
     /// How long connecting or waiting for a pooled connection may take.
@@ -75,6 +77,9 @@ pub enum ConfigError {
     /// `JWT_SECRET` is missing outside demo mode.
     #[error("JWT_SECRET must be set (at least 16 characters) unless --demo is given")]
     MissingSecret,
+    /// The demo's kept secret cannot be read or written.
+    #[error("the demo's secret file: {0}")]
+    DemoSecret(String),
     /// `JWT_SECRET` is too short to be safe.
     #[error("JWT_SECRET must be at least 16 characters long")]
     WeakSecret,
@@ -104,8 +109,70 @@ pub enum ConfigError {
     },
 }
 
-/// Secret used by `--demo` when none is configured: demo tokens are for a laptop only.
-const DEMO_SECRET: &str = "teliman-stats-demo-secret-not-for-production";
+/// Where a command's JWT secret comes from when `JWT_SECRET` is not set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SecretSource {
+    /// `serve`: `JWT_SECRET` is required.
+    Required,
+    /// `serve --demo`: a random secret kept in a file next to the demo database, made on the
+    /// first start and reused after (so printed tokens stay valid).
+    Demo,
+    /// `token`: the demo's kept secret when there is one, else `JWT_SECRET` is required.
+    DemoIfKept,
+    /// Commands that sign and check nothing: a random secret of this process only.
+    Unused,
+}
+
+/// The file that keeps the demo's secret: next to a SQLite database, else in the working
+/// directory.
+pub fn demo_secret_path(database_url: &str) -> std::path::PathBuf {
+    let file = database_url
+        .strip_prefix("sqlite://")
+        .map(|rest| rest.split('?').next().unwrap_or(rest))
+        .filter(|path| !path.is_empty() && !path.starts_with(':'));
+    match file {
+        Some(path) => std::path::PathBuf::from(format!("{path}.secret")),
+        None => std::path::PathBuf::from("teliman-stats-demo.secret"),
+    }
+}
+
+fn random_secret() -> String {
+    use rand::Rng;
+    hex::encode(rand::rng().random::<[u8; 32]>())
+}
+
+/// The demo's kept secret, made (readable by its owner only) when `create` and missing.
+fn kept_secret(path: &std::path::Path, create: bool) -> Result<Option<Secret>, ConfigError> {
+    let failed = |e: std::io::Error| ConfigError::DemoSecret(format!("{}: {e}", path.display()));
+    match std::fs::read_to_string(path) {
+        Ok(text) if text.trim().len() >= 16 => return Ok(Some(Secret::new(text.trim()))),
+        Ok(_) => {
+            return Err(ConfigError::DemoSecret(format!(
+                "{} holds no secret of at least 16 characters",
+                path.display()
+            )));
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(failed(e)),
+    }
+    if !create {
+        return Ok(None);
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(mut file) => {
+            let secret = random_secret();
+            std::io::Write::write_all(&mut file, secret.as_bytes()).map_err(failed)?;
+            Ok(Some(Secret::new(secret)))
+        }
+        // another process made it first: read theirs
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => kept_secret(path, false),
+        Err(e) => Err(failed(e)),
+    }
+}
 
 /// The raw settings, as flags and environment variables give them.
 #[derive(Clone, Debug, clap::Args)]
@@ -232,14 +299,31 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// Checks every value and builds the configuration. `demo` allows a missing secret.
-    pub fn into_config(self, demo: bool) -> Result<Config, ConfigError> {
+    /// Checks every value and builds the configuration; `source` says where the JWT secret
+    /// comes from when `JWT_SECRET` is not set.
+    pub fn into_config(self, source: SecretSource) -> Result<Config, ConfigError> {
+        let demo = source == SecretSource::Demo;
         let timezone = parse_timezone(&self.timezone)?;
-        let jwt_secret = match std::env::var("JWT_SECRET").ok().filter(|s| !s.is_empty()) {
-            Some(s) if s.len() < 16 => return Err(ConfigError::WeakSecret),
-            Some(s) => Secret::new(s),
-            None if demo => Secret::new(DEMO_SECRET),
-            None => return Err(ConfigError::MissingSecret),
+        let database_url = self.database_url.clone().unwrap_or_else(|| {
+            if demo {
+                DEMO_DATABASE_URL.to_string()
+            } else {
+                "sqlite://teliman-stats.db?mode=rwc".to_string()
+            }
+        });
+        let from_env = std::env::var("JWT_SECRET").ok().filter(|s| !s.is_empty());
+        let secret_from_env = from_env.is_some();
+        let jwt_secret = match (from_env, source) {
+            (Some(s), _) if s.len() < 16 => return Err(ConfigError::WeakSecret),
+            (Some(s), _) => Secret::new(s),
+            (None, SecretSource::Required) => return Err(ConfigError::MissingSecret),
+            (None, SecretSource::Unused) => Secret::new(random_secret()),
+            (None, SecretSource::Demo) => kept_secret(&demo_secret_path(&database_url), true)?
+                .ok_or(ConfigError::MissingSecret)?,
+            (None, SecretSource::DemoIfKept) => {
+                kept_secret(&demo_secret_path(&database_url), false)?
+                    .ok_or(ConfigError::MissingSecret)?
+            }
         };
         range("DATABASE_TIMEOUT_SECONDS", self.db_timeout_seconds, 1, 300)?;
         range(
@@ -422,16 +506,10 @@ impl Settings {
             lease: chrono::Duration::minutes(2),
             platform: self.platform_name.clone(),
         };
-        let database_url = self.database_url.unwrap_or_else(|| {
-            if demo {
-                DEMO_DATABASE_URL.to_string()
-            } else {
-                "sqlite://teliman-stats.db?mode=rwc".to_string()
-            }
-        });
         Ok(Config {
             database_url,
             jwt_secret,
+            secret_from_env,
             timezone,
             db_timeout: Duration::from_secs(self.db_timeout_seconds),
             db_max_connections: self.db_max_connections,
@@ -489,7 +567,44 @@ mod tests {
         use clap::Parser;
         let mut all = vec!["teliman-stats"];
         all.extend_from_slice(args);
-        Cli::try_parse_from(all).unwrap().settings.into_config(true)
+        Cli::try_parse_from(all)
+            .unwrap()
+            .settings
+            .into_config(SecretSource::Unused)
+    }
+
+    #[test]
+    fn the_demo_secret_is_made_once_for_its_owner_then_reused() {
+        let dir = std::env::temp_dir().join(format!("teliman_secret_{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let url = format!("sqlite://{}/demo.db?mode=rwc", dir.display());
+        let path = demo_secret_path(&url);
+        assert_eq!(path, dir.join("demo.db.secret"));
+        assert_eq!(
+            demo_secret_path("postgres://u@h/db"),
+            std::path::PathBuf::from("teliman-stats-demo.secret")
+        );
+        let _ = std::fs::remove_file(&path);
+        // `token` finds none yet
+        assert!(kept_secret(&path, false).unwrap().is_none());
+        let first = kept_secret(&path, true).unwrap().unwrap();
+        assert_eq!(first.expose().len(), 64);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        // a second start reuses it, so the tokens it printed stay valid
+        let again = kept_secret(&path, true).unwrap().unwrap();
+        assert_eq!(again.expose(), first.expose());
+        // a file that holds no usable secret is an error, not a weak key
+        std::fs::write(&path, "short").unwrap();
+        assert!(matches!(
+            kept_secret(&path, true),
+            Err(ConfigError::DemoSecret(_))
+        ));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -63,6 +63,81 @@ fn serve_without_a_secret_refuses_to_start_and_never_prints_secrets() {
 }
 
 #[test]
+fn the_demo_without_a_secret_refuses_a_public_address_and_makes_nothing() {
+    let (path, url) = temp_db("public");
+    let secret_file = std::path::PathBuf::from(format!("{}.secret", path.display()));
+    for bind in ["0.0.0.0:0", "[::]:0"] {
+        let out = bin()
+            .args(["serve", "--demo", "--database-url", &url, "--bind", bind])
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{bind}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("JWT_SECRET") && err.contains("loopback"),
+            "{err}"
+        );
+        assert!(!path.exists() && !secret_file.exists(), "{bind}");
+    }
+}
+
+#[test]
+fn tokens_are_signed_with_the_demo_s_kept_secret_and_never_with_a_constant() {
+    let (path, url) = temp_db("kept");
+    let secret_file = std::path::PathBuf::from(format!("{}.secret", path.display()));
+    let _ = std::fs::remove_file(&secret_file);
+    let run = |args: &[&str]| {
+        bin()
+            .args(args)
+            .args(["--database-url", &url])
+            .output()
+            .unwrap()
+    };
+    assert!(run(&["migrate"]).status.success());
+    assert!(
+        run(&["seed", "--users", "3", "--requests", "3"])
+            .status
+            .success()
+    );
+    // no JWT_SECRET and no demo secret next to the database: no token
+    let out = run(&["token", "--email", "admin@teliman.example"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("JWT_SECRET"));
+    // a demo's kept secret (as `serve --demo` writes it on its first start) signs the token
+    let kept = "0123456789abcdef0123456789abcdef-kept";
+    std::fs::write(&secret_file, kept).unwrap();
+    let out = run(&["token", "--email", "admin@teliman.example"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8(out.stdout).unwrap();
+    let key = jsonwebtoken::DecodingKey::from_secret(kept.as_bytes());
+    let claims = jsonwebtoken::decode::<serde_json::Value>(
+        token.trim(),
+        &key,
+        &jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256),
+    )
+    .unwrap()
+    .claims;
+    assert_eq!(claims["role"], "admin");
+    // the constant earlier versions signed demo tokens with is no key any more
+    let old =
+        jsonwebtoken::DecodingKey::from_secret(b"teliman-stats-demo-secret-not-for-production");
+    assert!(
+        jsonwebtoken::decode::<serde_json::Value>(
+            token.trim(),
+            &old,
+            &jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256)
+        )
+        .is_err()
+    );
+    let _ = std::fs::remove_file(&path);
+    let _ = std::fs::remove_file(&secret_file);
+}
+
+#[test]
 fn schema_prints_the_committed_sdl() {
     let out = bin().arg("schema").output().unwrap();
     assert!(out.status.success());

@@ -12,7 +12,7 @@ async fn get(
     app.get(uri, headers).await
 }
 
-fn text<'a>(headers: &'a HeaderMap, name: header::HeaderName) -> &'a str {
+fn text(headers: &HeaderMap, name: header::HeaderName) -> &str {
     headers.get(name).map_or("", |v| v.to_str().unwrap())
 }
 
