@@ -2,16 +2,17 @@
 
 use crate::auth::{self, Auth};
 use crate::config::Config;
+use crate::error::AppError;
 use crate::graphql::{self, GatewaySchema, SchemaData};
+use crate::graphql_http::{self, Media};
 use crate::kept_answers::KeptAnswers;
 use crate::stats::changes::Table;
 use crate::stats::{Engine, Reads};
 use crate::telemetry::TELEMETRY;
 use async_graphql::parser::types::OperationType;
-use async_graphql_axum::GraphQLRequest;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{DefaultBodyLimit, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -141,17 +142,40 @@ pub fn router(state: AppState) -> Router {
 async fn graphql_get(
     State(routes): State<Routes>,
     headers: HeaderMap,
-    request: GraphQLRequest,
+    RawQuery(query): RawQuery,
 ) -> Response {
-    let request = request.into_inner();
+    let Some(media) = graphql_http::negotiate(&headers) else {
+        return not_acceptable();
+    };
+    let request = match graphql_http::read_get(query.as_deref()) {
+        Ok(request) => request,
+        Err(refusal) => return refused(media, refusal),
+    };
     if has_operation(&request.query, OperationType::Mutation) {
-        return (StatusCode::METHOD_NOT_ALLOWED, "mutations need POST").into_response();
+        let err = AppError::bad_input("mutations are sent with POST");
+        TELEMETRY.request("(mutation over GET)", err.code(), 0.0);
+        return graphql_http::error_response(media, StatusCode::METHOD_NOT_ALLOWED, &err);
     }
     let auth = authenticate(&routes.state, &headers).await;
-    if let Some(refused) = rate_limited(&routes.state, &auth) {
+    if let Some(refused) = rate_limited(&routes.state, &auth, media) {
         return refused;
     }
-    execute(&routes, auth, request, None).await
+    execute(&routes, media, auth, request, None).await
+}
+
+/// A request the protocol refuses, before any execution: counted and answered with its code.
+fn refused(media: Media, refusal: graphql_http::Refusal) -> Response {
+    TELEMETRY.request("(refused)", refusal.error.code(), 0.0);
+    graphql_http::error_response(media, refusal.status, &refusal.error)
+}
+
+/// A 406: the client accepts none of the media types of an answer.
+fn not_acceptable() -> Response {
+    let err = AppError::bad_input(
+        "Accept names no media type of a GraphQL answer: application/json or application/graphql-response+json",
+    );
+    TELEMETRY.request("(not acceptable)", err.code(), 0.0);
+    graphql_http::error_response(Media::Json, StatusCode::NOT_ACCEPTABLE, &err)
 }
 
 /// Whether a document holds an operation of type `ty`.
@@ -165,8 +189,14 @@ fn has_operation(query: &str, ty: OperationType) -> bool {
 /// executing it would give gets that answer's bytes (see `kept_answers`).
 async fn graphql_post(State(routes): State<Routes>, headers: HeaderMap, body: Bytes) -> Response {
     let started = std::time::Instant::now();
+    let Some(media) = graphql_http::negotiate(&headers) else {
+        return not_acceptable();
+    };
+    if let Err(refusal) = graphql_http::check_content_type(&headers) {
+        return refused(media, refusal);
+    }
     let auth = authenticate(&routes.state, &headers).await;
-    if let Some(refused) = rate_limited(&routes.state, &auth) {
+    if let Some(refused) = rate_limited(&routes.state, &auth, media) {
         return refused;
     }
     if matches!(&auth, Auth::User(viewer) if viewer.is_admin())
@@ -177,17 +207,11 @@ async fn graphql_post(State(routes): State<Routes>, headers: HeaderMap, body: By
             .await
     {
         TELEMETRY.request(&answer.operation, "ok", started.elapsed().as_secs_f64());
-        return graphql_json(answer.body.clone());
+        return graphql_http::json_response(media, answer.body.clone());
     }
-    match serde_json::from_slice::<async_graphql::Request>(&body) {
-        Ok(request) => execute(&routes, auth, request, Some(body)).await,
-        Err(err) => {
-            let err = crate::error::AppError::bad_input(format!(
-                "the body must be one GraphQL request as a JSON object (batches are not accepted): {err}"
-            ));
-            TELEMETRY.request("(unparsable)", err.code(), started.elapsed().as_secs_f64());
-            error_response(StatusCode::BAD_REQUEST, &err)
-        }
+    match graphql_http::read_post(&headers, &body) {
+        Ok(request) => execute(&routes, media, auth, request, Some(body)).await,
+        Err(refusal) => refused(media, refusal),
     }
 }
 
@@ -215,7 +239,7 @@ pub(crate) async fn authenticate_header(state: &AppState, header: Option<&str>) 
 
 /// With `RATE_LIMIT_PER_MINUTE` set, a signed-in user's request beyond the quota: a 429
 /// with `Retry-After` and a GraphQL error coded RATE_LIMITED. Nothing runs for it.
-fn rate_limited(state: &AppState, auth: &Auth) -> Option<Response> {
+fn rate_limited(state: &AppState, auth: &Auth, media: Media) -> Option<Response> {
     use governor::clock::{Clock, DefaultClock};
     let (per_minute, limiter) = state.limiter.as_ref()?;
     let Auth::User(viewer) = auth else {
@@ -225,39 +249,20 @@ fn rate_limited(state: &AppState, auth: &Auth) -> Option<Response> {
     let not_until = limiter.check_key(&id).err()?;
     let wait = not_until.wait_time_from(DefaultClock::default().now());
     let retry = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
-    let err = crate::error::AppError::RateLimited(*per_minute, retry);
+    let err = AppError::RateLimited(*per_minute, retry);
     TELEMETRY.request("(rate limited)", err.code(), 0.0);
-    let mut response = error_response(StatusCode::TOO_MANY_REQUESTS, &err);
+    let mut response = graphql_http::error_response(media, StatusCode::TOO_MANY_REQUESTS, &err);
     if let Ok(value) = HeaderValue::from_str(&retry.to_string()) {
         response.headers_mut().insert(header::RETRY_AFTER, value);
     }
     Some(response)
 }
 
-/// A GraphQL response holding one error, with its code, under `status`.
-fn error_response(status: StatusCode, err: &crate::error::AppError) -> Response {
-    let body = serde_json::json!({
-        "errors": [{ "message": err.to_string(), "extensions": { "code": err.code() } }]
-    });
-    let mut response = graphql_json(Bytes::from(body.to_string()));
-    *response.status_mut() = status;
-    response
-}
-
-/// A GraphQL answer's JSON as an HTTP response.
-fn graphql_json(body: Bytes) -> Response {
-    let mut response = Response::new(axum::body::Body::from(body));
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/graphql-response+json"),
-    );
-    response
-}
-
 /// Executes one operation; `body` (a POST's) is kept with its answer when the answer may be
 /// reused.
 async fn execute(
     routes: &Routes,
+    media: Media,
     auth: Auth,
     request: async_graphql::Request,
     body: Option<Bytes>,
@@ -279,11 +284,11 @@ async fn execute(
     });
     let started = std::time::Instant::now();
     if has_operation(&request.query, OperationType::Subscription) {
-        let err = crate::error::AppError::bad_input(
+        let err = AppError::bad_input(
             "subscriptions are served over the WebSocket at /graphql/ws (graphql-transport-ws)",
         );
         TELEMETRY.request(&operation, err.code(), started.elapsed().as_secs_f64());
-        return error_response(StatusCode::BAD_REQUEST, &err);
+        return graphql_http::error_response(media, StatusCode::BAD_REQUEST, &err);
     }
     let reads = Arc::new(Reads::default());
     let invalidations = routes.state.engine.invalidations();
@@ -307,24 +312,30 @@ async fn execute(
             |c| c.to_string().trim_matches('"').to_string(),
         );
     TELEMETRY.request(&operation, &outcome, started.elapsed().as_secs_f64());
+    let (status, json) = graphql_http::answer(media, &response);
     let plain = response.errors.is_empty()
         && response.http_headers.is_empty()
         && response.cache_control.value().is_none();
-    if !plain {
-        return async_graphql_axum::GraphQLResponse::from(response).into_response();
-    }
-    let json = match serde_json::to_vec(&response) {
-        Ok(json) => Bytes::from(json),
-        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-    };
-    if let (Some(body), Some(entries)) = (body, reads.fresh_entries()) {
+    if plain && let (Some(body), Some(entries)) = (body, reads.fresh_entries()) {
         routes
             .state
             .answers
             .keep(body, json.clone(), &operation, entries, invalidations)
             .await;
     }
-    graphql_json(json)
+    let mut answer = graphql_http::json_response(media, json);
+    *answer.status_mut() = status;
+    for (name, value) in &response.http_headers {
+        answer.headers_mut().append(name, value.clone());
+    }
+    if let Some(cache) = response
+        .cache_control
+        .value()
+        .and_then(|v| HeaderValue::from_str(&v).ok())
+    {
+        answer.headers_mut().insert(header::CACHE_CONTROL, cache);
+    }
+    answer
 }
 
 /// `GET /exports/{id}/download`: a completed export's file, to an admin (bearer header),
@@ -334,7 +345,6 @@ async fn download(
     axum::extract::Path(id): axum::extract::Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    use crate::error::AppError;
     let status_of = |err: &AppError| match err {
         AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
         AppError::Forbidden => StatusCode::FORBIDDEN,
@@ -345,11 +355,27 @@ async fn download(
     };
     let viewer = match authenticate(&routes.state, &headers).await {
         Auth::User(viewer) if viewer.is_admin() => viewer,
-        Auth::User(_) => return error_response(StatusCode::FORBIDDEN, &AppError::Forbidden),
-        Auth::Unavailable => {
-            return error_response(StatusCode::SERVICE_UNAVAILABLE, &AppError::Unavailable);
+        Auth::User(_) => {
+            return graphql_http::error_response(
+                Media::Json,
+                StatusCode::FORBIDDEN,
+                &AppError::Forbidden,
+            );
         }
-        _ => return error_response(StatusCode::UNAUTHORIZED, &AppError::Unauthenticated),
+        Auth::Unavailable => {
+            return graphql_http::error_response(
+                Media::Json,
+                StatusCode::SERVICE_UNAVAILABLE,
+                &AppError::Unavailable,
+            );
+        }
+        _ => {
+            return graphql_http::error_response(
+                Media::Json,
+                StatusCode::UNAUTHORIZED,
+                &AppError::Unauthenticated,
+            );
+        }
     };
     let by: i64 = viewer.id.parse().unwrap_or_default();
     match routes.state.exports.download(&id, by).await {
@@ -375,7 +401,7 @@ async fn download(
             );
             response
         }
-        Err(err) => error_response(status_of(&err), &err),
+        Err(err) => graphql_http::error_response(Media::Json, status_of(&err), &err),
     }
 }
 

@@ -13,6 +13,7 @@ pub mod entity;
 pub mod error;
 pub mod exports;
 pub mod graphql;
+pub mod graphql_http;
 pub mod kept_answers;
 pub mod loadgen;
 pub mod metrics;

@@ -240,14 +240,25 @@ impl TestApp {
         uri: &str,
         headers: &[(HeaderName, &str)],
     ) -> (StatusCode, HeaderMap, Vec<u8>) {
-        let mut req = Request::builder().method("GET").uri(uri);
+        self.send("GET", uri, headers, String::new()).await
+    }
+
+    /// Sends `method` to `uri` with `headers` and `body`: status, headers and body bytes.
+    pub async fn send(
+        &self,
+        method: &str,
+        uri: &str,
+        headers: &[(HeaderName, &str)],
+        body: String,
+    ) -> (StatusCode, HeaderMap, Vec<u8>) {
+        let mut req = Request::builder().method(method).uri(uri);
         for (name, value) in headers {
             req = req.header(name, *value);
         }
         let response = self
             .router
             .clone()
-            .oneshot(req.body(Body::empty()).unwrap())
+            .oneshot(req.body(Body::from(body)).unwrap())
             .await
             .unwrap();
         let (parts, body) = response.into_parts();

@@ -2,6 +2,7 @@
 
 use crate::fixture::{AS_OF, ROWS};
 use crate::helpers::{Engine, TestApp, codes};
+use axum::http::{HeaderMap, HeaderName, StatusCode, header};
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 
@@ -131,5 +132,135 @@ async fn bodies_that_are_not_one_graphql_request_are_bad_user_input() {
         )
         .await;
     assert_eq!(codes(&answer), vec!["BAD_USER_INPUT"], "{answer}");
+    app.cleanup().await;
+}
+
+/// Sends `method` to `uri` with `headers` and `body`: status, headers, JSON body.
+async fn send(
+    app: &TestApp,
+    method: &str,
+    uri: &str,
+    headers: &[(&'static str, &str)],
+    body: &str,
+) -> (StatusCode, HeaderMap, Value) {
+    let headers: Vec<(HeaderName, &str)> = headers
+        .iter()
+        .map(|(n, v)| (HeaderName::from_static(n), *v))
+        .collect();
+    let (status, headers, bytes) = app.send(method, uri, &headers, body.to_string()).await;
+    let value = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| panic!("not a JSON body: {}", String::from_utf8_lossy(&bytes)));
+    (status, headers, value)
+}
+
+#[tokio::test]
+async fn graphql_over_http_media_types_and_status_codes() {
+    let app = TestApp::new(&Engine::Sqlite).await;
+    let json = ("content-type", "application/json");
+    let gql = ("accept", "application/graphql-response+json");
+    let ctype = |h: &HeaderMap| h[header::CONTENT_TYPE].to_str().unwrap().to_string();
+    let ok = r#"{"query":"{ __typename }"}"#;
+
+    // the media type follows Accept: application/json by default and for */*
+    for accept in [None, Some("application/json"), Some("*/*")] {
+        let mut headers = vec![json];
+        headers.extend(accept.map(|a| ("accept", a)));
+        let (status, h, body) = send(&app, "POST", "/graphql", &headers, ok).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(ctype(&h), "application/json; charset=utf-8", "{accept:?}");
+        assert_eq!(body, json!({ "data": { "__typename": "Query" } }));
+    }
+    let (_, h, _) = send(&app, "POST", "/graphql", &[json, gql], ok).await;
+    assert_eq!(
+        ctype(&h),
+        "application/graphql-response+json; charset=utf-8"
+    );
+    // nothing acceptable: 406
+    let (status, _, body) = send(
+        &app,
+        "POST",
+        "/graphql",
+        &[json, ("accept", "text/html")],
+        ok,
+    )
+    .await;
+    assert_eq!(
+        (status, codes(&body)),
+        (
+            StatusCode::NOT_ACCEPTABLE,
+            vec!["BAD_USER_INPUT".to_string()]
+        )
+    );
+    // no Content-Type, or another one: 415, as a GraphQL error
+    for headers in [vec![], vec![("content-type", "text/plain")]] {
+        let (status, h, body) = send(&app, "POST", "/graphql", &headers, ok).await;
+        assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        assert_eq!(ctype(&h), "application/json; charset=utf-8");
+        assert_eq!(codes(&body), vec!["BAD_USER_INPUT"]);
+    }
+    // a document that does not parse or validate, or a variable that does not coerce: no
+    // data; 400 under application/graphql-response+json, 200 under application/json
+    for bad in [
+        r#"{"query":"{"}"#,
+        r#"{"query":"{ nope }"}"#,
+        r#"{"query":"query($f: StatsFilter) { overview(filter: $f) { totalUsers } }","variables":{"f":{"period":"FOREVER"}}}"#,
+    ] {
+        let (status, _, body) = send(&app, "POST", "/graphql", &[json, gql], bad).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+        assert!(
+            body.get("data").is_none() && !codes(&body).is_empty(),
+            "{bad}: {body}"
+        );
+        let (status, _, body) = send(&app, "POST", "/graphql", &[json], bad).await;
+        assert_eq!(status, StatusCode::OK, "{bad}");
+        assert!(body.get("data").is_none(), "{bad}: {body}");
+    }
+    // an execution error keeps data (null) and its 200
+    let (status, _, body) = send(
+        &app,
+        "POST",
+        "/graphql",
+        &[json, gql],
+        r#"{"query":"{ overview { totalUsers } }"}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (body["data"].clone(), codes(&body)),
+        (Value::Null, vec!["UNAUTHENTICATED".to_string()])
+    );
+    // GET: a query; a mutation is a 405 that says POST; no query is a 400
+    let (status, h, body) = send(&app, "GET", "/graphql?query=%7B__typename%7D", &[gql], "").await;
+    assert_eq!(
+        (status, ctype(&h)),
+        (
+            StatusCode::OK,
+            "application/graphql-response+json; charset=utf-8".to_string()
+        )
+    );
+    assert_eq!(body["data"]["__typename"], "Query");
+    let (status, h, body) = send(
+        &app,
+        "GET",
+        "/graphql?query=mutation%7BinvalidateStatisticsCache%7D",
+        &[],
+        "",
+    )
+    .await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(h[header::ALLOW], "POST");
+    assert_eq!(codes(&body), vec!["BAD_USER_INPUT"]);
+    for uri in [
+        "/graphql",
+        "/graphql?variables=%7B%7D",
+        "/graphql?query=x&variables=3",
+    ] {
+        let (status, _, body) = send(&app, "GET", uri, &[], "").await;
+        assert_eq!(
+            (status, codes(&body)),
+            (StatusCode::BAD_REQUEST, vec!["BAD_USER_INPUT".to_string()]),
+            "{uri}"
+        );
+    }
     app.cleanup().await;
 }
