@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// What the page is made from: a change to any of these builds it again.
-const SOURCES: [&str; 9] = [
+const SOURCES: [&str; 10] = [
     "dashboard/src",
     "dashboard/index.html",
     "dashboard/package.json",
@@ -17,6 +17,7 @@ const SOURCES: [&str; 9] = [
     "dashboard/tsconfig.json",
     "dashboard/public",
     "schema.graphql",
+    "playground",
 ];
 
 fn main() {

@@ -45,6 +45,8 @@ pub struct App {
     pub alerts: Arc<crate::alerts::Alerts>,
     /// The export jobs.
     pub exports: Arc<crate::exports::Exports>,
+    /// Documents registered by automatic persisted queries.
+    pub persisted: crate::persisted::PersistedQueries,
 }
 
 impl std::ops::Deref for AppState {
@@ -88,6 +90,7 @@ impl AppState {
         );
         AppState(Arc::new(App {
             exports,
+            persisted: crate::persisted::PersistedQueries::new(db.clone()),
             db,
             config,
             demo_token,
@@ -151,16 +154,73 @@ async fn graphql_get(
         Ok(request) => request,
         Err(refusal) => return refused(media, refusal),
     };
+    let auth = authenticate(&routes.state, &headers).await;
+    if let Some(refused) = rate_limited(&routes.state, &auth, media) {
+        return refused;
+    }
+    let mut request = request;
+    let persisted = match persisted_query(&routes.state, &auth, &mut request, media).await {
+        Ok(hash) => hash,
+        Err(answer) => return answer,
+    };
+    // checked on the document itself, a persisted one's included
     if has_operation(&request.query, OperationType::Mutation) {
         let err = AppError::bad_input("mutations are sent with POST");
         TELEMETRY.request("(mutation over GET)", err.code(), 0.0);
         return graphql_http::error_response(media, StatusCode::METHOD_NOT_ALLOWED, &err);
     }
-    let auth = authenticate(&routes.state, &headers).await;
-    if let Some(refused) = rate_limited(&routes.state, &auth, media) {
-        return refused;
+    // a persisted query's answer by GET may be kept by the browser, and revalidated
+    let conditional = persisted.is_some().then_some(&headers);
+    execute(&routes, media, auth, request, None, conditional).await
+}
+
+/// Applies a request's `persistedQuery` extension (Apollo's automatic persisted queries):
+/// registers a document sent with its hash (for a signed-in user), or puts the document of
+/// a hash sent alone in the request. Returns the hash; an unknown hash is answered
+/// `PersistedQueryNotFound`.
+async fn persisted_query(
+    state: &AppState,
+    auth: &Auth,
+    request: &mut async_graphql::Request,
+    media: Media,
+) -> Result<Option<String>, Response> {
+    let Some(extension) = request.extensions.remove("persistedQuery") else {
+        return Ok(None);
+    };
+    let extension = extension.into_json().unwrap_or_default();
+    let fail = |err: AppError| {
+        let status = match err {
+            AppError::BadUserInput(_) => StatusCode::BAD_REQUEST,
+            _ => StatusCode::SERVICE_UNAVAILABLE,
+        };
+        TELEMETRY.request("(persisted query)", err.code(), 0.0);
+        graphql_http::error_response(media, status, &err)
+    };
+    match crate::persisted::read(&extension, &request.query).map_err(fail)? {
+        crate::persisted::Persisted::Register(hash) => {
+            let parses = async_graphql::parser::parse_query(&request.query).is_ok();
+            if parses && matches!(auth, Auth::User(_)) {
+                state
+                    .persisted
+                    .put(&hash, &request.query)
+                    .await
+                    .map_err(fail)?;
+            }
+            Ok(Some(hash))
+        }
+        crate::persisted::Persisted::Lookup(hash) => {
+            match state.persisted.get(&hash).await.map_err(fail)? {
+                Some(query) => {
+                    request.query = query.to_string();
+                    Ok(Some(hash))
+                }
+                None => {
+                    TELEMETRY.request("(persisted query)", "PERSISTED_QUERY_NOT_FOUND", 0.0);
+                    Err(graphql_http::persisted_query_not_found(media))
+                }
+            }
+        }
     }
-    execute(&routes, media, auth, request, None).await
 }
 
 /// A request the protocol refuses, before any execution: counted and answered with its code.
@@ -209,10 +269,14 @@ async fn graphql_post(State(routes): State<Routes>, headers: HeaderMap, body: By
         TELEMETRY.request(&answer.operation, "ok", started.elapsed().as_secs_f64());
         return graphql_http::json_response(media, answer.body.clone());
     }
-    match graphql_http::read_post(&headers, &body) {
-        Ok(request) => execute(&routes, media, auth, request, Some(body)).await,
-        Err(refusal) => refused(media, refusal),
+    let mut request = match graphql_http::read_post(&headers, &body) {
+        Ok(request) => request,
+        Err(refusal) => return refused(media, refusal),
+    };
+    if let Err(answer) = persisted_query(&routes.state, &auth, &mut request, media).await {
+        return answer;
     }
+    execute(&routes, media, auth, request, Some(body), None).await
 }
 
 /// Who is asking, from the `Authorization` header; roles are reused while `users` is
@@ -266,6 +330,7 @@ async fn execute(
     auth: Auth,
     request: async_graphql::Request,
     body: Option<Bytes>,
+    conditional: Option<&HeaderMap>,
 ) -> Response {
     let operation = request.operation_name.clone().unwrap_or_else(|| {
         // the one named operation of the document, as clients usually send it
@@ -322,6 +387,19 @@ async fn execute(
             .answers
             .keep(body, json.clone(), &operation, entries, invalidations)
             .await;
+    }
+    let validity = reads
+        .validity()
+        .filter(|_| plain && status == StatusCode::OK);
+    if let (Some(request_headers), Some((oldest, stale))) = (conditional, validity) {
+        // what an entry has left to live is what the browser may keep the answer
+        let ttl = routes.state.config.cache.ttl;
+        let left = if stale {
+            0
+        } else {
+            (ttl - (chrono::Utc::now() - oldest)).num_seconds().max(0)
+        };
+        return graphql_http::cacheable(media, json, left, request_headers);
     }
     let mut answer = graphql_http::json_response(media, json);
     *answer.status_mut() = status;

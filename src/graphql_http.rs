@@ -106,6 +106,55 @@ pub fn json_response(media: Media, body: Bytes) -> Response {
     response
 }
 
+/// `PersistedQueryNotFound` (code `PERSISTED_QUERY_NOT_FOUND`), as Apollo's protocol has
+/// it: a 200 whose error tells the client to send the document with its hash.
+pub fn persisted_query_not_found(media: Media) -> Response {
+    let body = serde_json::json!({
+        "errors": [{
+            "message": "PersistedQueryNotFound",
+            "extensions": { "code": "PERSISTED_QUERY_NOT_FOUND" }
+        }]
+    });
+    json_response(media, Bytes::from(body.to_string()))
+}
+
+/// A statistics answer a browser or proxy may keep: an `ETag` (of the media type and the
+/// bytes), `Cache-Control: private, max-age=<seconds left>`, and a 304 without a body when
+/// the request's `If-None-Match` names that tag.
+pub fn cacheable(media: Media, body: Bytes, max_age: i64, request: &HeaderMap) -> Response {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    hasher.update(media.content_type().as_bytes());
+    hasher.update(&body);
+    let tag = format!("\"{}\"", hex::encode(&hasher.finalize()[..16]));
+    let matches = request
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| {
+            let t = t.trim();
+            t == "*" || t.strip_prefix("W/").unwrap_or(t) == tag
+        });
+    let mut response = if matches {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        json_response(media, body)
+    };
+    let headers = response.headers_mut();
+    if let Ok(tag) = HeaderValue::from_str(&tag) {
+        headers.insert(header::ETAG, tag);
+    }
+    if let Ok(cache) = HeaderValue::from_str(&format!("private, max-age={max_age}")) {
+        headers.insert(header::CACHE_CONTROL, cache);
+    }
+    headers.insert(
+        header::VARY,
+        HeaderValue::from_static("Accept, Authorization"),
+    );
+    response
+}
+
 /// The status and JSON body of an executed operation. A request error (the document did not
 /// parse or validate, a variable did not coerce: errors without a path and no data) has no
 /// `data` entry, and is a 400 under `application/graphql-response+json`.

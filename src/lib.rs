@@ -17,6 +17,7 @@ pub mod graphql_http;
 pub mod kept_answers;
 pub mod loadgen;
 pub mod metrics;
+pub mod persisted;
 pub mod playground;
 pub mod seed;
 pub mod site;

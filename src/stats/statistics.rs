@@ -28,6 +28,11 @@ pub struct Reads {
 struct ReadsState {
     tainted: bool,
     entries: Vec<(Arc<str>, DateTime<Utc>)>,
+    /// Something outside the engine was read.
+    outside: bool,
+    /// The oldest `computed_at` of every entry served, and whether any was stale.
+    oldest: Option<DateTime<Utc>>,
+    stale: bool,
 }
 
 impl Reads {
@@ -40,6 +45,9 @@ impl Reads {
     /// Records an entry served; anything but a fresh hit makes the answer one not to keep.
     pub fn served(&self, served: &Served) {
         let mut state = self.state();
+        let computed = served.entry.computed_at;
+        state.oldest = Some(state.oldest.map_or(computed, |o| o.min(computed)));
+        state.stale |= served.stale;
         if !served.cache_hit || served.stale {
             state.tainted = true;
         } else {
@@ -51,7 +59,20 @@ impl Reads {
 
     /// Marks the answer as one not to keep (it read something outside the engine).
     pub fn taint(&self) {
-        self.state().tainted = true;
+        let mut state = self.state();
+        state.tainted = true;
+        state.outside = true;
+    }
+
+    /// When the answer was made of engine entries only: the oldest entry's `computed_at`
+    /// and whether any entry was stale (for HTTP caching); `None` when it read anything
+    /// else, or nothing from the engine.
+    pub fn validity(&self) -> Option<(DateTime<Utc>, bool)> {
+        let state = self.state();
+        if state.outside {
+            return None;
+        }
+        state.oldest.map(|oldest| (oldest, state.stale))
     }
 
     /// The entries read, `(key, computed_at)`, when all were fresh hits and nothing else

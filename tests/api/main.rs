@@ -13,6 +13,7 @@ mod helpers;
 mod inputs;
 pub mod live;
 mod metrics;
+mod persisted;
 pub mod playground;
 mod schema;
 mod site;
