@@ -100,7 +100,7 @@ async fn a_hash_is_registered_once_then_serves_by_post_and_get_with_an_etag() {
 
         // by GET: the answer carries an ETag and may be kept for what its entries have left
         let uri = get_uri(STATS, &vars);
-        let (status, headers, bytes) = app.get(&uri, &[auth.clone()]).await;
+        let (status, headers, bytes) = app.get(&uri, std::slice::from_ref(&auth)).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(json_of(&bytes)["data"], figures);
         let etag = headers[header::ETAG].to_str().unwrap().to_string();
