@@ -127,7 +127,7 @@ pub fn router(state: AppState) -> Router {
         .route("/assets/{*path}", get(crate::site::asset))
         .route("/{file}", get(crate::site::root_file))
         .layer(tower_http::compression::CompressionLayer::new());
-    Router::new()
+    let router = Router::new()
         .merge(page)
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/graphql/ws", get(crate::ws::upgrade))
@@ -137,7 +137,14 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health))
         .route("/ready", get(ready))
         .route("/metrics", get(metrics))
-        .layer(DefaultBodyLimit::max(limit))
+        .layer(DefaultBodyLimit::max(limit));
+    let router = if state.config.cors_allowed_origins.is_empty() {
+        router
+    } else {
+        router.layer(crate::layers::cors(&state.config.cors_allowed_origins))
+    };
+    router
+        .layer(axum::middleware::from_fn(crate::layers::around))
         .with_state(Routes { state, schema })
 }
 
@@ -267,7 +274,13 @@ async fn graphql_post(State(routes): State<Routes>, headers: HeaderMap, body: By
             .await
     {
         TELEMETRY.request(&answer.operation, "ok", started.elapsed().as_secs_f64());
-        return graphql_http::json_response(media, answer.body.clone());
+        let mut response = graphql_http::json_response(media, answer.body.clone());
+        response.extensions_mut().insert(crate::layers::Logged {
+            operation: answer.operation.to_string(),
+            outcome: "ok".into(),
+            cache: "hit",
+        });
+        return response;
     }
     let mut request = match graphql_http::read_post(&headers, &body) {
         Ok(request) => request,
@@ -378,6 +391,11 @@ async fn execute(
         );
     TELEMETRY.request(&operation, &outcome, started.elapsed().as_secs_f64());
     let (status, json) = graphql_http::answer(media, &response);
+    let logged = crate::layers::Logged {
+        operation: operation.clone(),
+        outcome: outcome.clone(),
+        cache: reads.cache_outcome(),
+    };
     let plain = response.errors.is_empty()
         && response.http_headers.is_empty()
         && response.cache_control.value().is_none();
@@ -399,9 +417,12 @@ async fn execute(
         } else {
             (ttl - (chrono::Utc::now() - oldest)).num_seconds().max(0)
         };
-        return graphql_http::cacheable(media, json, left, request_headers);
+        let mut answer = graphql_http::cacheable(media, json, left, request_headers);
+        answer.extensions_mut().insert(logged);
+        return answer;
     }
     let mut answer = graphql_http::json_response(media, json);
+    answer.extensions_mut().insert(logged);
     *answer.status_mut() = status;
     for (name, value) in &response.http_headers {
         answer.headers_mut().append(name, value.clone());
@@ -493,8 +514,16 @@ async fn metrics() -> impl IntoResponse {
     )
 }
 
-async fn playground(State(routes): State<Routes>) -> impl IntoResponse {
-    crate::playground::page(routes.state.demo_token.as_deref())
+/// GraphiQL, its inline script and style allowed by a nonce of this response only.
+async fn playground(State(routes): State<Routes>) -> Response {
+    let nonce = crate::layers::nonce();
+    let mut page =
+        crate::playground::page(routes.state.demo_token.as_deref(), &nonce).into_response();
+    if let Ok(csp) = HeaderValue::from_str(&crate::layers::playground_csp(&nonce)) {
+        page.headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
+    page
 }
 
 async fn health() -> impl IntoResponse {

@@ -17,6 +17,8 @@ pub struct Config {
     pub jwt_secret: Secret,
     /// It came from `JWT_SECRET` (not from the demo's kept file or this process).
     pub secret_from_env: bool,
+    /// Origins allowed by CORS (`scheme://host[:port]`).
+    pub cors_allowed_origins: Vec<String>,
     /// The zone calendar buckets are cut in.
     pub timezone: Tz,
     /// How long connecting or waiting for a pooled connection may take.
@@ -77,6 +79,11 @@ pub enum ConfigError {
     /// `JWT_SECRET` is missing outside demo mode.
     #[error("JWT_SECRET must be set (at least 16 characters) unless --demo is given")]
     MissingSecret,
+    /// A CORS origin is not `http(s)://host[:port]`.
+    #[error(
+        "CORS_ALLOWED_ORIGINS: {0:?} is not an origin (http:// or https://, a host, an optional port, no path, no wildcard)"
+    )]
+    CorsOrigin(String),
     /// The demo's kept secret cannot be read or written.
     #[error("the demo's secret file: {0}")]
     DemoSecret(String),
@@ -296,6 +303,10 @@ pub struct Settings {
     /// The platform's name in the exported files.
     #[arg(long, env = "PLATFORM_NAME", default_value = "Teliman")]
     pub platform_name: String,
+    /// Origins whose pages may call the API from a browser, comma-separated
+    /// (`https://bi.example.org`); none by default (`--demo`: Vite's dev server on 5173).
+    #[arg(long, env = "CORS_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub cors_allowed_origins: Vec<String>,
 }
 
 impl Settings {
@@ -506,10 +517,32 @@ impl Settings {
             lease: chrono::Duration::minutes(2),
             platform: self.platform_name.clone(),
         };
+        let mut cors_allowed_origins = Vec::new();
+        for origin in self
+            .cors_allowed_origins
+            .iter()
+            .map(|o| o.trim())
+            .filter(|o| !o.is_empty())
+        {
+            let rest = origin
+                .strip_prefix("https://")
+                .or_else(|| origin.strip_prefix("http://"));
+            if rest.is_none_or(|r| r.is_empty() || r.contains('/') || r.contains('*')) {
+                return Err(ConfigError::CorsOrigin(origin.to_string()));
+            }
+            cors_allowed_origins.push(origin.to_string());
+        }
+        if demo && cors_allowed_origins.is_empty() {
+            cors_allowed_origins = vec![
+                "http://localhost:5173".to_string(),
+                "http://127.0.0.1:5173".to_string(),
+            ];
+        }
         Ok(Config {
             database_url,
             jwt_secret,
             secret_from_env,
+            cors_allowed_origins,
             timezone,
             db_timeout: Duration::from_secs(self.db_timeout_seconds),
             db_max_connections: self.db_max_connections,
@@ -605,6 +638,31 @@ mod tests {
             Err(ConfigError::DemoSecret(_))
         ));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn cors_origins_are_checked_and_none_by_default() {
+        assert!(config(&[]).unwrap().cors_allowed_origins.is_empty());
+        let ok = config(&[
+            "--cors-allowed-origins",
+            "https://bi.example.org, http://localhost:3000",
+        ])
+        .unwrap();
+        assert_eq!(
+            ok.cors_allowed_origins,
+            vec!["https://bi.example.org", "http://localhost:3000"]
+        );
+        for bad in [
+            "*",
+            "bi.example.org",
+            "https://bi.example.org/path",
+            "https://*.example.org",
+            "ftp://x",
+        ] {
+            let err = config(&["--cors-allowed-origins", bad]).unwrap_err();
+            assert!(matches!(err, ConfigError::CorsOrigin(_)), "{bad}");
+            assert!(err.to_string().contains("CORS_ALLOWED_ORIGINS"), "{bad}");
+        }
     }
 
     #[test]

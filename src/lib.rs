@@ -15,6 +15,7 @@ pub mod exports;
 pub mod graphql;
 pub mod graphql_http;
 pub mod kept_answers;
+pub mod layers;
 pub mod loadgen;
 pub mod metrics;
 pub mod persisted;

@@ -60,8 +60,9 @@ pub const OPERATIONS: [(&str, &str); 12] = [
 
 const PAGE: &str = include_str!("../playground/index.html");
 
-/// The page; `token` (demo mode only) is put in the headers editor.
-pub fn page(token: Option<&str>) -> Html<String> {
+/// The page; `token` (demo mode only) is put in the headers editor; `nonce` marks its
+/// inline script and style (the only ones its Content-Security-Policy lets run).
+pub fn page(token: Option<&str>, nonce: &str) -> Html<String> {
     let tabs: Vec<_> = OPERATIONS
         .iter()
         .map(|(_, query)| json!({ "query": query, "variables": "{ \"filter\": { \"period\": \"LAST_30D\" } }" }))
@@ -73,7 +74,11 @@ pub fn page(token: Option<&str>) -> Html<String> {
     let settings = json!({ "tabs": tabs, "headers": headers });
     // `</` cannot end the script element from inside the JSON
     let settings = settings.to_string().replace("</", "<\\/");
-    Html(PAGE.replace("/*SETTINGS*/{}/*END*/", &settings))
+    Html(
+        PAGE.replace("/*SETTINGS*/{}/*END*/", &settings)
+            .replace("<script>", &format!("<script nonce=\"{nonce}\">"))
+            .replace("<style>", &format!("<style nonce=\"{nonce}\">")),
+    )
 }
 
 /// A static asset of the page.

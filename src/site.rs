@@ -62,8 +62,8 @@ fn serve(path: &str, cache: &'static str, headers: &HeaderMap) -> Response {
             (header::ETAG, etag),
             (header::CACHE_CONTROL, cache),
             (
-                header::X_CONTENT_TYPE_OPTIONS,
-                HeaderValue::from_static("nosniff"),
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(crate::layers::PAGE_CSP),
             ),
         ],
         file.data,

@@ -297,6 +297,30 @@ describe("the statistics page", () => {
     await context.close();
   });
 
+  it("runs the page and GraphiQL under their Content-Security-Policy (no inline code but GraphiQL's, by nonce)", async () => {
+    for (const path of ["/?tab=overview", "/playground"]) {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      const refused: string[] = [];
+      page.on("console", (m) => {
+        if (/Content Security Policy|Refused to/.test(m.text())) refused.push(m.text());
+      });
+      page.on("pageerror", (e) => refused.push(e.message));
+      const response = await page.goto(`${base}${path}${path.includes("?") ? "&" : "?"}token=${admin}`);
+      expect(response!.headers()["content-security-policy"]).not.toContain("unsafe-inline");
+      if (path === "/playground") {
+        await page.locator(".graphiql-container").waitFor();
+        await page.locator(".graphiql-execute-button").click();
+        await page.getByText('"data"', { exact: false }).first().waitFor();
+      } else {
+        await page.locator('[data-kpi="totalRevenue"]').waitFor();
+        await page.waitForFunction(() => document.querySelector(".recharts-surface") !== null);
+      }
+      expect(refused, path).toEqual([]);
+      await context.close();
+    }
+  });
+
   it("fits a 375 px phone screen in one column", async () => {
     const { context, page } = await signedIn("/?tab=overview", { width: 375, height: 812 });
     await page.locator("[data-kpi]").first().waitFor();

@@ -33,6 +33,9 @@ struct ReadsState {
     /// The oldest `computed_at` of every entry served, and whether any was stale.
     oldest: Option<DateTime<Utc>>,
     stale: bool,
+    /// Entries served from the cache, and computed.
+    hits: u32,
+    misses: u32,
 }
 
 impl Reads {
@@ -48,6 +51,11 @@ impl Reads {
         let computed = served.entry.computed_at;
         state.oldest = Some(state.oldest.map_or(computed, |o| o.min(computed)));
         state.stale |= served.stale;
+        if served.cache_hit {
+            state.hits += 1;
+        } else {
+            state.misses += 1;
+        }
         if !served.cache_hit || served.stale {
             state.tainted = true;
         } else {
@@ -62,6 +70,17 @@ impl Reads {
         let mut state = self.state();
         state.tainted = true;
         state.outside = true;
+    }
+
+    /// For the request log: `hit` when every entry served came from the cache, `miss` when
+    /// one was computed, `none` when no statistics were read.
+    pub fn cache_outcome(&self) -> &'static str {
+        let state = self.state();
+        match (state.hits, state.misses) {
+            (0, 0) => "none",
+            (_, 0) => "hit",
+            _ => "miss",
+        }
     }
 
     /// When the answer was made of engine entries only: the oldest entry's `computed_at`

@@ -283,3 +283,118 @@ async fn the_seed_leaves_its_pooled_connection_as_the_pool_made_it() {
     db.close().await.ok();
     let _ = std::fs::remove_file(&path);
 }
+
+/// Sends one raw HTTP/1.1 request and returns the response's text.
+fn http(addr: &str, request: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut out = String::new();
+    stream.read_to_string(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn json_logs_have_one_line_per_request_and_never_a_token() {
+    use std::io::BufRead;
+    let (path, url) = temp_db("logs");
+    let run = |args: &[&str]| {
+        bin()
+            .args(args)
+            .args(["--database-url", &url])
+            .env("JWT_SECRET", SECRET)
+            .output()
+            .unwrap()
+    };
+    assert!(run(&["migrate"]).status.success());
+    assert!(
+        run(&["seed", "--users", "3", "--requests", "3"])
+            .status
+            .success()
+    );
+    let token = String::from_utf8(run(&["token", "--email", "admin@teliman.example"]).stdout)
+        .unwrap()
+        .trim()
+        .to_string();
+    let mut server = bin()
+        .args(["serve", "--database-url", &url, "--bind", "127.0.0.1:0"])
+        .env("JWT_SECRET", SECRET)
+        .env("LOG_FORMAT", "json")
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(server.stdout.take().unwrap()).lines();
+    let addr = stdout
+        .by_ref()
+        .map(Result::unwrap)
+        .find_map(|l| {
+            l.strip_prefix("GraphQL:  http://")
+                .map(|a| a.trim_end_matches("/graphql").to_string())
+        })
+        .unwrap();
+    // keep reading what it prints (a closed pipe would stop it)
+    std::thread::spawn(move || stdout.for_each(drop));
+    // a sign-in link's token, and a bearer token
+    let link = http(
+        &addr,
+        "GET /?token=SECRET-OF-THE-LINK HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    assert!(link.starts_with("HTTP/1.1 200"), "{link}");
+    // a window nothing else reads: computed by the first request, served to the others
+    let body = r#"{"query":"query Named { globalStatistics(filter: { period: LAST_7D, asOf: \"2026-01-01T00:00:00Z\" }) { overview { totalUsers } } }"}"#;
+    for _ in 0..3 {
+        let answer = http(
+            &addr,
+            &format!(
+                "POST /graphql HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            ),
+        );
+        assert!(answer.contains("\"totalUsers\":"), "{answer}");
+    }
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    server.kill().unwrap();
+    let mut log = String::new();
+    std::io::Read::read_to_string(&mut server.stderr.take().unwrap(), &mut log).unwrap();
+    server.wait().unwrap();
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|_| panic!("not JSON: {l}")))
+        .collect();
+    let requests: Vec<&serde_json::Value> =
+        lines.iter().filter(|l| l["target"] == "request").collect();
+    assert_eq!(requests.len(), 4, "{log}");
+    assert_eq!(requests[0]["path"], "/");
+    assert_eq!(requests[0]["status"], 200);
+    let graphql = requests[1];
+    assert_eq!(
+        (
+            &graphql["method"],
+            &graphql["path"],
+            &graphql["operation"],
+            &graphql["outcome"],
+            &graphql["cache"],
+            &graphql["status"]
+        ),
+        (
+            &serde_json::json!("POST"),
+            &serde_json::json!("/graphql"),
+            &serde_json::json!("Named"),
+            &serde_json::json!("ok"),
+            &serde_json::json!("miss"),
+            &serde_json::json!(200)
+        )
+    );
+    assert!(graphql["ms"].as_f64().unwrap() > 0.0);
+    // the second from the cache, the third from the answers kept as bytes
+    for kept in &requests[2..] {
+        assert_eq!(
+            (&kept["operation"], &kept["cache"]),
+            (&serde_json::json!("Named"), &serde_json::json!("hit"))
+        );
+    }
+    assert!(!log.contains("SECRET-OF-THE-LINK") && !log.contains(&token) && !log.contains(SECRET));
+    let _ = std::fs::remove_file(&path);
+}

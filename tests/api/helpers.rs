@@ -66,6 +66,7 @@ pub fn test_config(url: &str, timezone: chrono_tz::Tz) -> Config {
         database_url: url.to_string(),
         jwt_secret: Secret::new(SECRET),
         secret_from_env: true,
+        cors_allowed_origins: vec!["https://bi.example.org".into()],
         timezone,
         db_timeout: Duration::from_secs(2),
         db_max_connections: 5,

@@ -9,6 +9,7 @@ mod dashboards;
 mod entities;
 mod exports;
 mod fixture;
+mod headers;
 mod helpers;
 mod inputs;
 pub mod live;
