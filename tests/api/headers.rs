@@ -26,7 +26,12 @@ async fn every_response_carries_the_security_headers_and_its_policy() {
     ];
     for (method, uri, body) in pages {
         let (_, headers, bytes) = app
-            .send(method, uri, &[json.clone()], body.unwrap_or("").to_string())
+            .send(
+                method,
+                uri,
+                std::slice::from_ref(&json),
+                body.unwrap_or("").to_string(),
+            )
             .await;
         assert_eq!(
             text(&headers, header::X_CONTENT_TYPE_OPTIONS),
