@@ -38,6 +38,50 @@ pub enum Period {
     All,
 }
 
+/// The first day of a calendar week (weekly trends).
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    async_graphql::Enum,
+)]
+#[graphql(rename_items = "SCREAMING_SNAKE_CASE")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum WeekStart {
+    /// ISO weeks.
+    #[default]
+    Monday,
+    /// Weeks from Sunday to Saturday.
+    Sunday,
+    /// Weeks from Saturday to Friday.
+    Saturday,
+}
+
+impl WeekStart {
+    /// The weekday a week starts on.
+    pub fn weekday(self) -> chrono::Weekday {
+        match self {
+            WeekStart::Monday => chrono::Weekday::Mon,
+            WeekStart::Sunday => chrono::Weekday::Sun,
+            WeekStart::Saturday => chrono::Weekday::Sat,
+        }
+    }
+
+    fn key(self) -> &'static str {
+        match self {
+            WeekStart::Monday => "mon",
+            WeekStart::Sunday => "sun",
+            WeekStart::Saturday => "sat",
+        }
+    }
+}
+
 /// A filter as a client gives it, before validation.
 #[derive(Clone, Debug, Default)]
 pub struct WindowInput {
@@ -53,6 +97,10 @@ pub struct WindowInput {
     pub city: Option<String>,
     /// Only requests (and their payments and reviews) and technicians of this specialty.
     pub specialty: Option<String>,
+    /// The reporting zone of this request (an IANA name); `None`: the configured one.
+    pub time_zone: Option<String>,
+    /// The first day of a week; `None`: Monday.
+    pub week_start: Option<WeekStart>,
 }
 
 /// The period as the client named it: a preset, or a custom range as given (before `to`
@@ -81,6 +129,8 @@ pub struct Window {
     pub specialty: Option<String>,
     /// Reporting time zone for calendar buckets.
     pub tz: Tz,
+    /// The first day of a calendar week.
+    pub week_start: WeekStart,
     /// The period as asked.
     pub span: Span,
     /// No `asOf` was given: the window follows the clock (`as_of` is when it was read).
@@ -103,6 +153,10 @@ impl Window {
             }
             Some(t) => t,
             None => now,
+        };
+        let tz = match input.time_zone.as_deref() {
+            None => tz,
+            Some(name) => zone(name)?,
         };
         let city = check_slice("city", input.city)?;
         let specialty = check_slice("specialty", input.specialty)?;
@@ -128,6 +182,7 @@ impl Window {
             city,
             specialty,
             tz,
+            week_start: input.week_start.unwrap_or_default(),
             span,
             live: input.as_of.is_none(),
         })
@@ -158,8 +213,9 @@ impl Window {
             self.as_of.to_rfc3339()
         };
         format!(
-            "{as_of}|{span}|{}|{}|{}",
+            "{as_of}|{span}|{}|{}|{}|{}",
             self.tz.name(),
+            self.week_start.key(),
             self.city.as_deref().unwrap_or(""),
             self.specialty.as_deref().unwrap_or("")
         )
@@ -200,6 +256,7 @@ impl Window {
             city: None,
             specialty: None,
             tz,
+            week_start: WeekStart::Monday,
             span: Span::Period(Period::All),
             live: false,
         }
@@ -233,6 +290,20 @@ fn bounds(span: Span, as_of: DateTime<Utc>) -> (Option<DateTime<Utc>>, DateTime<
             (start, as_of)
         }
     }
+}
+
+/// A request's reporting zone: an IANA name, else BAD_USER_INPUT.
+fn zone(name: &str) -> AppResult<Tz> {
+    if name.len() > 64 || name.chars().any(char::is_control) {
+        return Err(AppError::bad_input(
+            "`timeZone` must be an IANA time zone name (at most 64 characters)",
+        ));
+    }
+    name.parse::<Tz>().map_err(|_| {
+        AppError::bad_input(format!(
+            "`timeZone` {name:?} is not a known IANA time zone (for example UTC, Africa/Bamako, America/New_York)"
+        ))
+    })
 }
 
 fn check_slice(name: &str, value: Option<String>) -> AppResult<Option<String>> {

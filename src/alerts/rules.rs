@@ -6,7 +6,7 @@ use super::{Alerts, Severity};
 use crate::catalog;
 use crate::entity::statistics_alert_rules as rules;
 use crate::error::{AppError, AppResult};
-use crate::window::{Period, Window, WindowInput};
+use crate::window::{Period, WeekStart, Window, WindowInput};
 use async_graphql::{Enum, ID, InputObject, SimpleObject};
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, EntityTrait, QueryOrder, Set};
@@ -90,6 +90,10 @@ pub struct AlertRule {
     pub city: Option<String>,
     /// Specialty slice.
     pub specialty: Option<String>,
+    /// The reporting zone it reads in (null: the gateway's).
+    pub time_zone: Option<String>,
+    /// The first day of its weeks.
+    pub week_start: WeekStart,
     /// Least minutes between two alerts of the rule.
     pub cooldown_minutes: i32,
     /// Evaluated.
@@ -122,6 +126,10 @@ pub struct AlertRuleInput {
     pub city: Option<String>,
     /// Specialty slice.
     pub specialty: Option<String>,
+    /// The reporting zone (an IANA name); default the gateway's.
+    pub time_zone: Option<String>,
+    /// The first day of a week; default MONDAY.
+    pub week_start: Option<WeekStart>,
     /// Least minutes between two alerts of the rule (0 to 10080).
     #[graphql(default = 60)]
     pub cooldown_minutes: i32,
@@ -142,6 +150,12 @@ pub struct RuleFilter {
     /// Specialty slice.
     #[serde(default)]
     pub specialty: Option<String>,
+    /// Reporting zone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+    /// First day of a week.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub week_start: Option<WeekStart>,
 }
 
 /// The GraphQL name of a period.
@@ -197,6 +211,8 @@ impl Rule {
                 period: Some(parse_period(self.filter.period.as_deref())),
                 city: self.filter.city.clone(),
                 specialty: self.filter.specialty.clone(),
+                time_zone: self.filter.time_zone.clone(),
+                week_start: self.filter.week_start,
                 ..WindowInput::default()
             },
             now,
@@ -216,6 +232,8 @@ impl Rule {
             period: parse_period(self.filter.period.as_deref()),
             city: self.filter.city.clone(),
             specialty: self.filter.specialty.clone(),
+            time_zone: self.filter.time_zone.clone(),
+            week_start: self.filter.week_start.unwrap_or_default(),
             cooldown_minutes: self.row.cooldown_minutes,
             enabled: self.row.enabled,
             system: self.row.created_by.is_none(),
@@ -254,6 +272,8 @@ fn validate(input: &AlertRuleInput, tz: chrono_tz::Tz) -> AppResult<RuleFilter> 
             period: Some(input.period),
             city: input.city.clone(),
             specialty: input.specialty.clone(),
+            time_zone: input.time_zone.clone(),
+            week_start: input.week_start,
             ..WindowInput::default()
         },
         Utc::now(),
@@ -263,6 +283,8 @@ fn validate(input: &AlertRuleInput, tz: chrono_tz::Tz) -> AppResult<RuleFilter> 
         period: Some(period_name(input.period).to_string()),
         city: input.city.clone(),
         specialty: input.specialty.clone(),
+        time_zone: input.time_zone.clone(),
+        week_start: input.week_start,
     })
 }
 

@@ -153,6 +153,12 @@ pub struct ExportConfig {
     pub sections: Vec<String>,
     /// `fr` or `en`.
     pub lang: String,
+    /// The request's reporting zone, when it named one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+    /// The request's first day of a week, when it named one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub week_start: Option<crate::window::WeekStart>,
 }
 
 /// How exports run.
@@ -295,6 +301,8 @@ impl Exports {
             specialty: filter.specialty.clone(),
             sections,
             lang: lang.to_string(),
+            time_zone: filter.time_zone.clone(),
+            week_start: filter.week_start,
         };
         // validated as any filter is (an `asOf` later than the clock included), before
         // anything is stored
@@ -324,6 +332,8 @@ impl Exports {
                 as_of: Some(config.as_of),
                 city: config.city.clone(),
                 specialty: config.specialty.clone(),
+                time_zone: config.time_zone.clone(),
+                week_start: config.week_start,
             },
             Utc::now().max(config.as_of),
             self.tz,
@@ -612,7 +622,7 @@ impl Exports {
             to: window.end,
             city: window.city.clone(),
             specialty: window.specialty.clone(),
-            timezone: self.tz.name().to_string(),
+            timezone: window.tz.name().to_string(),
             currency: self.currency.clone(),
             generated_at: Utc::now(),
             lang: config.lang.clone(),

@@ -14,7 +14,7 @@ use crate::metrics::{
 };
 use crate::stats::Statistics;
 use crate::stats::statistics::EntryMeta;
-use crate::window::{Period, Window, WindowInput};
+use crate::window::{Period, WeekStart, Window, WindowInput};
 use async_graphql::{Context, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -37,6 +37,11 @@ pub struct StatsFilter {
     pub city: Option<String>,
     /// Only this specialty's requests (with their payments and reviews) and technicians.
     pub specialty: Option<String>,
+    /// The reporting zone of calendar buckets (an IANA name, `America/New_York`); default
+    /// the gateway's (`STATS_TIMEZONE`). An unknown zone is BAD_USER_INPUT.
+    pub time_zone: Option<String>,
+    /// The first day of a week in weekly trends; default MONDAY (ISO weeks).
+    pub week_start: Option<WeekStart>,
 }
 
 impl StatsFilter {
@@ -49,6 +54,8 @@ impl StatsFilter {
             as_of: self.as_of,
             city: self.city,
             specialty: self.specialty,
+            time_zone: self.time_zone,
+            week_start: self.week_start,
         }
     }
 }

@@ -7,7 +7,7 @@
 
 use super::{Scope, money};
 use crate::db::{Sql, cents_sum, unindexed};
-use crate::window::Window;
+use crate::window::{WeekStart, Window};
 use async_graphql::{Enum, SimpleObject};
 use chrono::{DateTime, Datelike, Days, Duration, Months, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -25,7 +25,7 @@ pub const MAX_POINTS: i32 = 366;
 pub enum Granularity {
     /// Local days.
     Daily,
-    /// ISO weeks, starting Monday.
+    /// Weeks, starting on the filter's `weekStart` (Monday by default: ISO weeks).
     Weekly,
     /// Calendar months.
     Monthly,
@@ -61,7 +61,7 @@ pub struct TrendPoint {
 pub struct Trends {
     /// The last 7 local days.
     pub daily: Vec<TrendPoint>,
-    /// The last 12 ISO weeks.
+    /// The last 12 weeks (starting on the filter's `weekStart`, Monday by default).
     pub weekly: Vec<TrendPoint>,
     /// The last 12 months.
     pub monthly: Vec<TrendPoint>,
@@ -86,11 +86,14 @@ pub fn buckets(
     points: u32,
     as_of: DateTime<Utc>,
     tz: Tz,
+    week_start: WeekStart,
 ) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
     let today = as_of.with_timezone(&tz).date_naive();
     let first_of_last = match g {
         Granularity::Daily => today,
-        Granularity::Weekly => today - Days::new(today.weekday().num_days_from_monday().into()),
+        Granularity::Weekly => {
+            today - Days::new(today.weekday().days_since(week_start.weekday()).into())
+        }
         Granularity::Monthly => today.with_day(1).expect("day 1 exists"),
     };
     let step = |d: NaiveDate, n: u32| -> NaiveDate {
@@ -125,7 +128,7 @@ pub async fn compute(
     g: Granularity,
     points: u32,
 ) -> Result<Vec<TrendPoint>, DbErr> {
-    let bounds = buckets(g, points, window.as_of, window.tz);
+    let bounds = buckets(g, points, window.as_of, window.tz, window.week_start);
     let counts = counts(db, window, &bounds).await?;
     Ok(bounds
         .iter()
@@ -138,10 +141,10 @@ pub async fn compute(
 /// are whole local days, so each table is read once over the longest range (12 months)
 /// instead of once per trend.
 pub async fn compute_all(db: &impl ConnectionTrait, window: &Window) -> Result<Trends, DbErr> {
-    let (as_of, tz) = (window.as_of, window.tz);
-    let daily = buckets(Granularity::Daily, 7, as_of, tz);
-    let weekly = buckets(Granularity::Weekly, 12, as_of, tz);
-    let monthly = buckets(Granularity::Monthly, 12, as_of, tz);
+    let (as_of, tz, week) = (window.as_of, window.tz, window.week_start);
+    let daily = buckets(Granularity::Daily, 7, as_of, tz, week);
+    let weekly = buckets(Granularity::Weekly, 12, as_of, tz, week);
+    let monthly = buckets(Granularity::Monthly, 12, as_of, tz, week);
     let first = [&daily, &weekly, &monthly]
         .iter()
         .map(|b| b[0].0)
@@ -149,7 +152,7 @@ pub async fn compute_all(db: &impl ConnectionTrait, window: &Window) -> Result<T
         .expect("three trends");
     let today = as_of.with_timezone(&tz).date_naive();
     let days = (today - first.with_timezone(&tz).date_naive()).num_days() + 1;
-    let day_bounds = buckets(Granularity::Daily, days as u32, as_of, tz);
+    let day_bounds = buckets(Granularity::Daily, days as u32, as_of, tz, week);
     let day_counts = counts(db, window, &day_bounds).await?;
     let roll_up = |bounds: &[(DateTime<Utc>, DateTime<Utc>)]| -> Vec<TrendPoint> {
         bounds
@@ -282,7 +285,13 @@ mod tests {
     fn new_york_days_follow_daylight_saving() {
         // 2026-03-08 is the spring-forward day in New York: 23 hours long.
         let as_of = utc("2026-03-09T12:00:00Z");
-        let b = buckets(Granularity::Daily, 3, as_of, chrono_tz::America::New_York);
+        let b = buckets(
+            Granularity::Daily,
+            3,
+            as_of,
+            chrono_tz::America::New_York,
+            WeekStart::Monday,
+        );
         assert_eq!(b[0].0, utc("2026-03-07T05:00:00Z")); // EST midnight
         assert_eq!(b[1].0, utc("2026-03-08T05:00:00Z"));
         assert_eq!(b[2].0, utc("2026-03-09T04:00:00Z")); // EDT midnight
@@ -294,18 +303,66 @@ mod tests {
     fn kathmandu_days_start_at_quarter_hour_offsets() {
         // Nepal is UTC+05:45: local midnight is 18:15 UTC the day before.
         let as_of = utc("2026-06-15T12:00:00Z");
-        let b = buckets(Granularity::Daily, 2, as_of, chrono_tz::Asia::Kathmandu);
+        let b = buckets(
+            Granularity::Daily,
+            2,
+            as_of,
+            chrono_tz::Asia::Kathmandu,
+            WeekStart::Monday,
+        );
         assert_eq!(b[0].0, utc("2026-06-13T18:15:00Z"));
         assert_eq!(b[1].0, utc("2026-06-14T18:15:00Z"));
     }
 
     #[test]
+    fn weeks_start_on_the_day_asked() {
+        // Wednesday 17 June 2026: its Sunday week began on the 14th, its Saturday week on
+        // the 13th; a Sunday is the first day of its own Sunday week
+        let wednesday = utc("2026-06-17T12:00:00Z");
+        let sunday = buckets(
+            Granularity::Weekly,
+            2,
+            wednesday,
+            Tz::UTC,
+            WeekStart::Sunday,
+        );
+        assert_eq!(sunday[0].0, utc("2026-06-07T00:00:00Z"));
+        assert_eq!(sunday[1], (utc("2026-06-14T00:00:00Z"), wednesday));
+        let saturday = buckets(
+            Granularity::Weekly,
+            1,
+            wednesday,
+            Tz::UTC,
+            WeekStart::Saturday,
+        );
+        assert_eq!(saturday[0].0, utc("2026-06-13T00:00:00Z"));
+        let on_sunday = buckets(
+            Granularity::Weekly,
+            1,
+            utc("2026-06-14T05:00:00Z"),
+            Tz::UTC,
+            WeekStart::Sunday,
+        );
+        assert_eq!(on_sunday[0].0, utc("2026-06-14T00:00:00Z"));
+        // in New York, 03:00 UTC on Sunday the 14th is still Saturday the 13th (EDT, -4):
+        // its Sunday week began on the 7th at local midnight, 04:00 UTC
+        let ny = buckets(
+            Granularity::Weekly,
+            1,
+            utc("2026-06-14T03:00:00Z"),
+            chrono_tz::America::New_York,
+            WeekStart::Sunday,
+        );
+        assert_eq!(ny[0].0, utc("2026-06-07T04:00:00Z"));
+    }
+
+    #[test]
     fn weeks_start_monday_and_months_on_the_first() {
         let as_of = utc("2026-06-17T12:00:00Z"); // a Wednesday
-        let w = buckets(Granularity::Weekly, 2, as_of, Tz::UTC);
+        let w = buckets(Granularity::Weekly, 2, as_of, Tz::UTC, WeekStart::Monday);
         assert_eq!(w[0].0, utc("2026-06-08T00:00:00Z"));
         assert_eq!(w[1].0, utc("2026-06-15T00:00:00Z"));
-        let m = buckets(Granularity::Monthly, 13, as_of, Tz::UTC);
+        let m = buckets(Granularity::Monthly, 13, as_of, Tz::UTC, WeekStart::Monday);
         assert_eq!(m[0].0, utc("2025-06-01T00:00:00Z"));
         assert_eq!(m[12].0, utc("2026-06-01T00:00:00Z"));
         assert_eq!(m[11].1, utc("2026-06-01T00:00:00Z"));

@@ -20,3 +20,4 @@ mod schema;
 mod site;
 mod snapshots;
 mod trends;
+mod zones;
