@@ -370,10 +370,12 @@ async fn execute(
     }
     let reads = Arc::new(Reads::default());
     let invalidations = routes.state.engine.invalidations();
-    let response = routes
+    let (query, name) = (request.query.clone(), request.operation_name.clone());
+    let mut response = routes
         .schema
         .execute(request.data(auth).data(reads.clone()))
         .await;
+    graphql_http::order_root(&mut response.data, &query, name.as_deref());
     let outcome = response
         .errors
         .first()

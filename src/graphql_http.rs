@@ -175,6 +175,72 @@ pub fn answer(media: Media, response: &async_graphql::Response) -> (StatusCode, 
     (status, Bytes::from(body.unwrap_or_default()))
 }
 
+/// Puts the top-level fields of `data` in the order the operation selected them. The
+/// gateway resolves root fields concurrently and its GraphQL library returns them in the
+/// order they finished; the GraphQL specification orders a response as its selection set
+/// (nested selections already are).
+pub fn order_root(data: &mut async_graphql::Value, query: &str, operation: Option<&str>) {
+    use async_graphql::parser::types::{DocumentOperations, Selection, SelectionSet};
+    let async_graphql::Value::Object(fields) = data else {
+        return;
+    };
+    if fields.len() < 2 {
+        return;
+    }
+    let Ok(doc) = async_graphql::parser::parse_query(query) else {
+        return;
+    };
+    let op = match (&doc.operations, operation) {
+        (DocumentOperations::Single(op), _) => op,
+        (DocumentOperations::Multiple(ops), Some(name)) => match ops.get(name) {
+            Some(op) => op,
+            None => return,
+        },
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
+            ops.values().next().expect("one operation")
+        }
+        _ => return,
+    };
+    fn keys<'a>(
+        set: &'a SelectionSet,
+        doc: &'a async_graphql::parser::types::ExecutableDocument,
+        out: &mut Vec<&'a str>,
+        depth: usize,
+    ) {
+        if depth > 32 {
+            return;
+        }
+        for item in &set.items {
+            match &item.node {
+                Selection::Field(f) => {
+                    let key = f.node.response_key().node.as_str();
+                    if !out.contains(&key) {
+                        out.push(key);
+                    }
+                }
+                Selection::FragmentSpread(spread) => {
+                    if let Some(fragment) = doc.fragments.get(&spread.node.fragment_name.node) {
+                        keys(&fragment.node.selection_set.node, doc, out, depth + 1);
+                    }
+                }
+                Selection::InlineFragment(inline) => {
+                    keys(&inline.node.selection_set.node, doc, out, depth + 1);
+                }
+            }
+        }
+    }
+    let mut order = Vec::new();
+    keys(&op.node.selection_set.node, &doc, &mut order, 0);
+    let mut sorted = async_graphql::indexmap::IndexMap::with_capacity(fields.len());
+    for key in order {
+        if let Some((name, value)) = fields.shift_remove_entry(key) {
+            sorted.insert(name, value);
+        }
+    }
+    sorted.extend(std::mem::take(fields));
+    *fields = sorted;
+}
+
 /// A POST's `Content-Type` must be `application/json` (any parameters): else a 415.
 pub fn check_content_type(headers: &HeaderMap) -> Result<(), Refusal> {
     let content_type = headers

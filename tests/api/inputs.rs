@@ -264,3 +264,44 @@ async fn graphql_over_http_media_types_and_status_codes() {
     }
     app.cleanup().await;
 }
+
+#[tokio::test]
+async fn top_level_fields_come_in_the_order_they_were_selected() {
+    let app = TestApp::new(&Engine::Sqlite).await;
+    app.load(ROWS).await;
+    let token = app.token(1, 1);
+    let bearer = format!("Bearer {token}");
+    // the slowest field first (a computation), then fast ones, one through a fragment
+    let query = format!(
+        "query Ordered {{ z: globalStatistics(filter: {{ asOf: \\\"{AS_OF}\\\" }}) {{ trends {{ daily {{ requests }} }} overview {{ totalUsers }} }} me {{ id }} ...More b: __typename }} \
+         fragment More on Query {{ a: metricCatalog {{ path }} }}"
+    );
+    let body = format!("{{\"query\":\"{query}\",\"operationName\":\"Ordered\"}}");
+    for _ in 0..3 {
+        app.state.engine.invalidate(None).await.unwrap();
+        let (status, _, bytes) = app
+            .send(
+                "POST",
+                "/graphql",
+                &[
+                    (header::CONTENT_TYPE, "application/json"),
+                    (header::AUTHORIZATION, &bearer),
+                ],
+                body.clone(),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let text = String::from_utf8(bytes).unwrap();
+        let at = |key: &str| {
+            text.find(&format!("\"{key}\":"))
+                .unwrap_or_else(|| panic!("{key}: {text}"))
+        };
+        assert!(
+            at("z") < at("me") && at("me") < at("a") && at("a") < at("b"),
+            "{text}"
+        );
+        // nested selections keep their order too
+        assert!(at("trends") < at("overview"), "{text}");
+    }
+    app.cleanup().await;
+}
