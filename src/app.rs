@@ -104,6 +104,48 @@ impl AppState {
     }
 }
 
+/// Who is asking, read only when something needs it: the token's signature (no database)
+/// for the rate limit, then the user's row when the operation runs, after it parsed and
+/// validated. A request the protocol or validation refuses does no database work.
+pub(crate) struct LazyAuth {
+    state: AppState,
+    header: Option<String>,
+    cell: tokio::sync::OnceCell<Auth>,
+}
+
+impl LazyAuth {
+    fn new(state: &AppState, headers: &HeaderMap) -> Self {
+        LazyAuth {
+            state: state.clone(),
+            header: headers
+                .get(header::AUTHORIZATION)
+                .map(|v| v.to_str().unwrap_or("invalid").to_string()),
+            cell: tokio::sync::OnceCell::new(),
+        }
+    }
+
+    /// The viewer, read now if it was not yet.
+    pub(crate) async fn get(&self) -> &Auth {
+        self.cell
+            .get_or_init(|| authenticate_header(&self.state, self.header.as_deref()))
+            .await
+    }
+
+    /// The viewer, when it was read.
+    pub(crate) fn ready(&self) -> Option<&Auth> {
+        self.cell.get()
+    }
+
+    /// The user a validly signed, unexpired token names (its row not read).
+    fn claimed_user(&self) -> Option<i64> {
+        let token = self.header.as_deref()?.strip_prefix("Bearer ")?.trim();
+        auth::verify_claims(&self.state.config.jwt_secret, token)?
+            .sub
+            .parse()
+            .ok()
+    }
+}
+
 /// What every route handler gets.
 #[derive(Clone)]
 pub(crate) struct Routes {
@@ -161,7 +203,7 @@ async fn graphql_get(
         Ok(request) => request,
         Err(refusal) => return refused(media, refusal),
     };
-    let auth = authenticate(&routes.state, &headers).await;
+    let auth = Arc::new(LazyAuth::new(&routes.state, &headers));
     if let Some(refused) = rate_limited(&routes.state, &auth, media) {
         return refused;
     }
@@ -187,7 +229,7 @@ async fn graphql_get(
 /// `PersistedQueryNotFound`.
 async fn persisted_query(
     state: &AppState,
-    auth: &Auth,
+    auth: &LazyAuth,
     request: &mut async_graphql::Request,
     media: Media,
 ) -> Result<Option<String>, Response> {
@@ -206,7 +248,7 @@ async fn persisted_query(
     match crate::persisted::read(&extension, &request.query).map_err(fail)? {
         crate::persisted::Persisted::Register(hash) => {
             let parses = async_graphql::parser::parse_query(&request.query).is_ok();
-            if parses && matches!(auth, Auth::User(_)) {
+            if parses && auth.claimed_user().is_some() {
                 state
                     .persisted
                     .put(&hash, &request.query)
@@ -254,25 +296,46 @@ fn has_operation(query: &str, ty: OperationType) -> bool {
 /// GraphQL over POST: one JSON operation per request (a batch is a 400), a body over the
 /// limit is a 413. An admin's body identical to an earlier one whose answer is still what
 /// executing it would give gets that answer's bytes (see `kept_answers`).
-async fn graphql_post(State(routes): State<Routes>, headers: HeaderMap, body: Bytes) -> Response {
+async fn graphql_post(
+    State(routes): State<Routes>,
+    headers: HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Response {
     let started = std::time::Instant::now();
     let Some(media) = graphql_http::negotiate(&headers) else {
         return not_acceptable();
     };
+    // a body over MAX_BODY_BYTES (or one that cannot be read) is refused as GraphQL
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => {
+            let status = rejection.status();
+            let err = AppError::bad_input(if status == StatusCode::PAYLOAD_TOO_LARGE {
+                format!(
+                    "the body is larger than MAX_BODY_BYTES ({} bytes)",
+                    routes.state.config.max_body_bytes
+                )
+            } else {
+                "the body could not be read".to_string()
+            });
+            return refused(media, graphql_http::Refusal { status, error: err });
+        }
+    };
     if let Err(refusal) = graphql_http::check_content_type(&headers) {
         return refused(media, refusal);
     }
-    let auth = authenticate(&routes.state, &headers).await;
+    let auth = Arc::new(LazyAuth::new(&routes.state, &headers));
     if let Some(refused) = rate_limited(&routes.state, &auth, media) {
         return refused;
     }
-    if matches!(&auth, Auth::User(viewer) if viewer.is_admin())
-        && let Some(answer) = routes
-            .state
-            .answers
-            .lookup(&body, &routes.state.engine)
-            .await
+    if let Some(answer) = routes
+        .state
+        .answers
+        .lookup(&body, &routes.state.engine)
+        .await
+        && matches!(auth.get().await, Auth::User(viewer) if viewer.is_admin())
     {
+        routes.state.answers.served();
         TELEMETRY.request(&answer.operation, "ok", started.elapsed().as_secs_f64());
         let mut response = graphql_http::json_response(media, answer.body.clone());
         response.extensions_mut().insert(crate::layers::Logged {
@@ -316,13 +379,10 @@ pub(crate) async fn authenticate_header(state: &AppState, header: Option<&str>) 
 
 /// With `RATE_LIMIT_PER_MINUTE` set, a signed-in user's request beyond the quota: a 429
 /// with `Retry-After` and a GraphQL error coded RATE_LIMITED. Nothing runs for it.
-fn rate_limited(state: &AppState, auth: &Auth, media: Media) -> Option<Response> {
+fn rate_limited(state: &AppState, auth: &LazyAuth, media: Media) -> Option<Response> {
     use governor::clock::{Clock, DefaultClock};
     let (per_minute, limiter) = state.limiter.as_ref()?;
-    let Auth::User(viewer) = auth else {
-        return None;
-    };
-    let id: i64 = viewer.id.parse().ok()?;
+    let id = auth.claimed_user()?;
     let not_until = limiter.check_key(&id).err()?;
     let wait = not_until.wait_time_from(DefaultClock::default().now());
     let retry = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
@@ -340,7 +400,7 @@ fn rate_limited(state: &AppState, auth: &Auth, media: Media) -> Option<Response>
 async fn execute(
     routes: &Routes,
     media: Media,
-    auth: Auth,
+    auth: Arc<LazyAuth>,
     request: async_graphql::Request,
     body: Option<Bytes>,
     conditional: Option<&HeaderMap>,

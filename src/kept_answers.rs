@@ -96,9 +96,13 @@ impl KeptAnswers {
         if !engine.are_fresh_hits(&answer.entries).await {
             return None;
         }
+        Some(answer)
+    }
+
+    /// Counts a kept answer served (to an admin: `lookup` does not know who asks).
+    pub fn served(&self) {
         self.hits.fetch_add(1, Ordering::Relaxed);
         TELEMETRY.cache_event("response", "hit");
-        Some(answer)
     }
 
     async fn alias(&self, request: &Bytes, answer: &KeptAnswer) {

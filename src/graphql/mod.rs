@@ -78,7 +78,8 @@ pub fn build_schema(data: Option<SchemaData>) -> GatewaySchema {
         .extension(limits::Limits {
             max_aliases: aliases,
         })
-        .extension(trace::TraceFields);
+        .extension(trace::TraceFields)
+        .extension(guards::Authenticate);
     if let Some(data) = data {
         builder = builder.data(data);
     }

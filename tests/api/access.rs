@@ -246,8 +246,10 @@ async fn batches_and_oversized_bodies_are_refused() {
         r#"{{"query":"{{ me {{ id }} }}","variables":{{"x":"{}"}}}}"#,
         "x".repeat(1024 * 1024 + 1)
     );
-    let (status, _) = app.raw("POST", "/graphql", Some(&token), big).await;
+    let (status, body) = app.raw("POST", "/graphql", Some(&token), big).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    // as a GraphQL error with its code, like every refusal
+    assert_eq!(codes(&body), vec!["BAD_USER_INPUT"], "{body}");
     // a body that is not a GraphQL request
     let (status, _) = app
         .raw("POST", "/graphql", Some(&token), "not json".into())

@@ -12,6 +12,7 @@ mod fixture;
 mod headers;
 mod helpers;
 mod inputs;
+mod limits;
 pub mod live;
 mod metrics;
 mod persisted;
