@@ -12,6 +12,17 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use teliman_stats::app::{self, AppState};
 use tower::ServiceExt;
 
+/// What is sent (name, method, address, headers, body) and the status and code expected.
+type Case = (
+    &'static str,
+    &'static str,
+    String,
+    Vec<(&'static str, String)>,
+    String,
+    StatusCode,
+    &'static str,
+);
+
 #[tokio::test]
 async fn refusals_come_with_their_code_before_any_statement() {
     let app = TestApp::new(&Engine::Sqlite).await;
@@ -60,15 +71,7 @@ async fn refusals_come_with_their_code_before_any_statement() {
         r#"{{"query":"{{ me {{ id }} }}","variables":{{"x":"{}"}}}}"#,
         "x".repeat(1024 * 1024 + 1)
     );
-    let cases: Vec<(
-        &str,
-        &'static str,
-        String,
-        Vec<(&'static str, String)>,
-        String,
-        StatusCode,
-        &str,
-    )> = vec![
+    let cases: Vec<Case> = vec![
         (
             "no content type",
             "POST",
