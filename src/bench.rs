@@ -251,3 +251,103 @@ pub fn table(timings: &[Timing]) -> String {
     }
     s
 }
+
+/// Times what a refused request costs, from its bytes to its answer, through the gateway's
+/// router in this process (no network): each refusal of the protocol and of the limits,
+/// `runs` times, a signed-in admin's token on each (refusals read no database).
+pub async fn refusals(
+    db: &DatabaseConnection,
+    config: crate::config::Config,
+    runs: usize,
+) -> AppResult<Vec<Timing>> {
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt;
+    let token =
+        crate::auth::mint(&config.jwt_secret, 1, "admin", 1).map_err(|_| AppError::Internal)?;
+    let router = crate::app::router(crate::app::AppState::new(db.clone(), config.clone()));
+    let post = |query: &str| serde_json::json!({ "query": query }).to_string();
+    let mut deep = String::from("name");
+    for _ in 0..(config.max_depth + 1) {
+        deep = format!("ofType {{ {deep} }}");
+    }
+    let deep = format!("{{ __schema {{ types {{ fields {{ type {{ {deep} }} }} }} }} }}");
+    let wide: String = (0..=config.max_complexity)
+        .map(|i| format!("f{i}: __typename "))
+        .collect();
+    let aliases: String = (0..=config.max_aliases)
+        .map(|i| format!("a{i}: me {{ id }} "))
+        .collect();
+    let big = "x".repeat(config.max_body_bytes + 1);
+    let cases: [(&str, &str, String, Option<&str>); 8] = [
+        (
+            "body over MAX_BODY_BYTES (413)",
+            "POST",
+            big,
+            Some("application/json"),
+        ),
+        ("no Content-Type (415)", "POST", post("{ me { id } }"), None),
+        (
+            "body not JSON (400)",
+            "POST",
+            "{".into(),
+            Some("application/json"),
+        ),
+        (
+            "batch (400)",
+            "POST",
+            format!("[{0},{0}]", post("{ me { id } }")),
+            Some("application/json"),
+        ),
+        (
+            "document that does not parse",
+            "POST",
+            post("{"),
+            Some("application/json"),
+        ),
+        (
+            "too deep (TOO_COMPLEX)",
+            "POST",
+            post(&deep),
+            Some("application/json"),
+        ),
+        (
+            "too complex (TOO_COMPLEX)",
+            "POST",
+            post(&format!("{{ {wide} }}")),
+            Some("application/json"),
+        ),
+        (
+            "too many aliases (TOO_COMPLEX)",
+            "POST",
+            post(&format!("{{ {aliases} }}")),
+            Some("application/json"),
+        ),
+    ];
+    let mut timings = Vec::new();
+    for (name, method, body, content_type) in cases {
+        let mut ms = Vec::with_capacity(runs);
+        for _ in 0..runs {
+            let mut req = Request::builder()
+                .method(method)
+                .uri("/graphql")
+                .header("authorization", format!("Bearer {token}"));
+            if let Some(ct) = content_type {
+                req = req.header("content-type", ct);
+            }
+            let req = req
+                .body(Body::from(body.clone()))
+                .map_err(|_| AppError::Internal)?;
+            let started = Instant::now();
+            let response = router
+                .clone()
+                .oneshot(req)
+                .await
+                .map_err(|_| AppError::Internal)?;
+            let _ = axum::body::to_bytes(response.into_body(), usize::MAX).await;
+            ms.push(started.elapsed().as_secs_f64() * 1000.0);
+        }
+        timings.push(timing(&format!("refusal: {name}"), ms));
+    }
+    Ok(timings)
+}

@@ -84,6 +84,9 @@ enum Command {
         /// change log is folded as a serving gateway does).
         #[arg(long)]
         fingerprint_every_ms: Option<u64>,
+        /// Only time the refusals of the protocol and of the limits (no database work).
+        #[arg(long)]
+        refusals: bool,
         #[command(flatten)]
         settings: Settings,
     },
@@ -296,11 +299,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench {
             runs,
             fingerprint_every_ms,
+            refusals,
             settings,
         } => {
             let config = settings.into_config(SecretSource::Unused)?;
             let db = open(&config).await?;
             let timings = match fingerprint_every_ms {
+                _ if refusals => {
+                    crate::bench::refusals(&db, config.clone(), runs.clamp(1, 100_000)).await?
+                }
                 Some(pause) => {
                     vec![crate::bench::fingerprint(&db, runs.clamp(1, 100_000), pause).await?]
                 }
