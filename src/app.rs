@@ -212,8 +212,13 @@ async fn graphql_get(
         Ok(hash) => hash,
         Err(answer) => return answer,
     };
-    // checked on the document itself, a persisted one's included
-    if has_operation(&request.query, OperationType::Mutation) {
+    // checked on the document itself, a persisted one's included (parsed once, kept)
+    let mutation = request.parsed_query().is_ok_and(|doc| {
+        doc.operations
+            .iter()
+            .any(|(_, op)| op.node.ty == OperationType::Mutation)
+    });
+    if mutation {
         let err = AppError::bad_input("mutations are sent with POST");
         TELEMETRY.request("(mutation over GET)", err.code(), 0.0);
         return graphql_http::error_response(media, StatusCode::METHOD_NOT_ALLOWED, &err);
@@ -285,12 +290,6 @@ fn not_acceptable() -> Response {
     );
     TELEMETRY.request("(not acceptable)", err.code(), 0.0);
     graphql_http::error_response(Media::Json, StatusCode::NOT_ACCEPTABLE, &err)
-}
-
-/// Whether a document holds an operation of type `ty`.
-fn has_operation(query: &str, ty: OperationType) -> bool {
-    async_graphql::parser::parse_query(query)
-        .is_ok_and(|doc| doc.operations.iter().any(|(_, op)| op.node.ty == ty))
 }
 
 /// GraphQL over POST: one JSON operation per request (a batch is a 400), a body over the
@@ -405,23 +404,24 @@ async fn execute(
     body: Option<Bytes>,
     conditional: Option<&HeaderMap>,
 ) -> Response {
-    let operation = request.operation_name.clone().unwrap_or_else(|| {
-        // the one named operation of the document, as clients usually send it
-        async_graphql::parser::parse_query(&request.query)
-            .ok()
-            .and_then(|doc| match doc.operations {
-                async_graphql::parser::types::DocumentOperations::Single(_) => None,
-                async_graphql::parser::types::DocumentOperations::Multiple(ops)
-                    if ops.len() == 1 =>
-                {
-                    ops.into_keys().next().map(|n| n.to_string())
-                }
-                async_graphql::parser::types::DocumentOperations::Multiple(_) => None,
-            })
-            .unwrap_or_else(|| "anonymous".to_string())
-    });
+    // the document is parsed once: here, and the library executes this parse
+    let mut request = request;
+    let named = request.operation_name.clone();
+    let (operation, subscription, root_keys) = match request.parsed_query() {
+        Ok(doc) => (
+            named
+                .clone()
+                .or_else(|| graphql_http::only_operation_name(doc)),
+            doc.operations
+                .iter()
+                .any(|(_, op)| op.node.ty == OperationType::Subscription),
+            graphql_http::root_keys(doc, named.as_deref()),
+        ),
+        Err(_) => (named.clone(), false, Vec::new()),
+    };
+    let operation = operation.unwrap_or_else(|| "anonymous".to_string());
     let started = std::time::Instant::now();
-    if has_operation(&request.query, OperationType::Subscription) {
+    if subscription {
         let err = AppError::bad_input(
             "subscriptions are served over the WebSocket at /graphql/ws (graphql-transport-ws)",
         );
@@ -430,12 +430,11 @@ async fn execute(
     }
     let reads = Arc::new(Reads::default());
     let invalidations = routes.state.engine.invalidations();
-    let (query, name) = (request.query.clone(), request.operation_name.clone());
     let mut response = routes
         .schema
         .execute(request.data(auth).data(reads.clone()))
         .await;
-    graphql_http::order_root(&mut response.data, &query, name.as_deref());
+    graphql_http::order_root(&mut response.data, &root_keys);
     let outcome = response
         .errors
         .first()

@@ -4,6 +4,9 @@
 //! each error with a code), never plain text.
 
 use crate::error::AppError;
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, Selection, SelectionSet,
+};
 use axum::body::Bytes;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -175,38 +178,30 @@ pub fn answer(media: Media, response: &async_graphql::Response) -> (StatusCode, 
     (status, Bytes::from(body.unwrap_or_default()))
 }
 
-/// Puts the top-level fields of `data` in the order the operation selected them. The
-/// gateway resolves root fields concurrently and its GraphQL library returns them in the
-/// order they finished; the GraphQL specification orders a response as its selection set
-/// (nested selections already are).
-pub fn order_root(data: &mut async_graphql::Value, query: &str, operation: Option<&str>) {
-    use async_graphql::parser::types::{DocumentOperations, Selection, SelectionSet};
-    let async_graphql::Value::Object(fields) = data else {
-        return;
-    };
-    if fields.len() < 2 {
-        return;
+/// The name of a document's one operation, when it has one named operation.
+pub fn only_operation_name(doc: &ExecutableDocument) -> Option<String> {
+    match &doc.operations {
+        DocumentOperations::Multiple(ops) if ops.len() == 1 => {
+            ops.keys().next().map(|n| n.to_string())
+        }
+        _ => None,
     }
-    let Ok(doc) = async_graphql::parser::parse_query(query) else {
-        return;
-    };
+}
+
+/// The response keys of the operation's top-level selection, in order (fragments spread).
+pub fn root_keys(doc: &ExecutableDocument, operation: Option<&str>) -> Vec<String> {
     let op = match (&doc.operations, operation) {
         (DocumentOperations::Single(op), _) => op,
         (DocumentOperations::Multiple(ops), Some(name)) => match ops.get(name) {
             Some(op) => op,
-            None => return,
+            None => return Vec::new(),
         },
         (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
             ops.values().next().expect("one operation")
         }
-        _ => return,
+        _ => return Vec::new(),
     };
-    fn keys<'a>(
-        set: &'a SelectionSet,
-        doc: &'a async_graphql::parser::types::ExecutableDocument,
-        out: &mut Vec<&'a str>,
-        depth: usize,
-    ) {
+    fn keys(set: &SelectionSet, doc: &ExecutableDocument, out: &mut Vec<String>, depth: usize) {
         if depth > 32 {
             return;
         }
@@ -214,8 +209,8 @@ pub fn order_root(data: &mut async_graphql::Value, query: &str, operation: Optio
             match &item.node {
                 Selection::Field(f) => {
                     let key = f.node.response_key().node.as_str();
-                    if !out.contains(&key) {
-                        out.push(key);
+                    if !out.iter().any(|k| k == key) {
+                        out.push(key.to_string());
                     }
                 }
                 Selection::FragmentSpread(spread) => {
@@ -229,11 +224,25 @@ pub fn order_root(data: &mut async_graphql::Value, query: &str, operation: Optio
             }
         }
     }
-    let mut order = Vec::new();
-    keys(&op.node.selection_set.node, &doc, &mut order, 0);
+    let mut out = Vec::new();
+    keys(&op.node.selection_set.node, doc, &mut out, 0);
+    out
+}
+
+/// Puts the top-level fields of `data` in the order of `keys` (`root_keys`). The gateway
+/// resolves root fields concurrently and its GraphQL library returns them in the order they
+/// finished; the GraphQL specification orders a response as its selection set (nested
+/// selections already are).
+pub fn order_root(data: &mut async_graphql::Value, keys: &[String]) {
+    let async_graphql::Value::Object(fields) = data else {
+        return;
+    };
+    if fields.len() < 2 {
+        return;
+    }
     let mut sorted = async_graphql::indexmap::IndexMap::with_capacity(fields.len());
-    for key in order {
-        if let Some((name, value)) = fields.shift_remove_entry(key) {
+    for key in keys {
+        if let Some((name, value)) = fields.shift_remove_entry(key.as_str()) {
             sorted.insert(name, value);
         }
     }
