@@ -17,6 +17,7 @@ pub mod live;
 mod metrics;
 mod persisted;
 pub mod playground;
+mod props;
 mod schema;
 mod site;
 mod snapshots;
