@@ -47,6 +47,8 @@ pub struct App {
     pub exports: Arc<crate::exports::Exports>,
     /// Documents registered by automatic persisted queries.
     pub persisted: crate::persisted::PersistedQueries,
+    /// Turns true when the server stops: WebSockets close with 1001 (going away).
+    pub shutting_down: tokio::sync::watch::Sender<bool>,
 }
 
 impl std::ops::Deref for AppState {
@@ -91,6 +93,7 @@ impl AppState {
         AppState(Arc::new(App {
             exports,
             persisted: crate::persisted::PersistedQueries::new(db.clone()),
+            shutting_down: tokio::sync::watch::Sender::new(false),
             db,
             config,
             demo_token,

@@ -422,8 +422,13 @@ async fn serve(demo: bool, bind: String, settings: Settings) -> anyhow::Result<(
     let mut upkeep = crate::stats::upkeep::spawn(state.engine.clone(), state.config.timezone);
     upkeep.extend(state.alerts.spawn());
     upkeep.push(state.exports.spawn());
+    let stopping = state.shutting_down.clone();
     axum::serve(listener, app::router(state))
-        .with_graceful_shutdown(app::shutdown_signal())
+        .with_graceful_shutdown(async move {
+            app::shutdown_signal().await;
+            // subscribers get a close frame; requests in flight finish
+            stopping.send_replace(true);
+        })
         .await?;
     for task in upkeep {
         task.abort();

@@ -219,8 +219,13 @@ async fn serve(socket: WebSocket, protocol: WebSocketProtocols, routes: Routes) 
         WebSocketProtocols::SubscriptionsTransportWS => r#"{"type":"ka"}"#,
     };
     let mut running: HashSet<String> = HashSet::new();
+    let mut stopping = routes.state.shutting_down.subscribe();
     loop {
         tokio::select! {
+            Ok(()) = stopping.changed() => {
+                let _ = sink.send(close(1001, "the server is shutting down")).await;
+                break;
+            }
             incoming = source.next() => {
                 let text = match incoming {
                     Some(Ok(Message::Text(text))) => text,

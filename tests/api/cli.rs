@@ -398,3 +398,104 @@ fn json_logs_have_one_line_per_request_and_never_a_token() {
     assert!(!log.contains("SECRET-OF-THE-LINK") && !log.contains(&token) && !log.contains(SECRET));
     let _ = std::fs::remove_file(&path);
 }
+
+#[tokio::test]
+async fn a_stopping_server_closes_its_websockets_with_going_away_and_exits() {
+    use futures_util::{SinkExt, StreamExt};
+    use std::io::BufRead;
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let (path, url) = temp_db("stop");
+    let run = |args: &[&str]| {
+        bin()
+            .args(args)
+            .args(["--database-url", &url])
+            .env("JWT_SECRET", SECRET)
+            .output()
+            .unwrap()
+    };
+    assert!(run(&["migrate"]).status.success());
+    assert!(
+        run(&["seed", "--users", "3", "--requests", "3"])
+            .status
+            .success()
+    );
+    let token = String::from_utf8(run(&["token", "--email", "admin@teliman.example"]).stdout)
+        .unwrap()
+        .trim()
+        .to_string();
+    let mut server = bin()
+        .args(["serve", "--database-url", &url, "--bind", "127.0.0.1:0"])
+        .env("JWT_SECRET", SECRET)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(server.stdout.take().unwrap()).lines();
+    let addr = stdout
+        .by_ref()
+        .map(Result::unwrap)
+        .find_map(|l| {
+            l.strip_prefix("GraphQL:  http://")
+                .map(|a| a.trim_end_matches("/graphql").to_string())
+        })
+        .unwrap();
+    std::thread::spawn(move || stdout.for_each(drop));
+    let mut request = format!("ws://{addr}/graphql/ws")
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        "graphql-transport-ws".parse().unwrap(),
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let init = serde_json::json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } });
+    socket
+        .send(Message::Text(init.to_string().into()))
+        .await
+        .unwrap();
+    let subscribe = serde_json::json!({ "id": "1", "type": "subscribe", "payload": { "query": "subscription { liveStats(intervalSeconds: 5) { openRequests } }" } });
+    socket
+        .send(Message::Text(subscribe.to_string().into()))
+        .await
+        .unwrap();
+    // the acknowledgement, then the first value: the subscriber is live
+    let mut seen = Vec::new();
+    while seen.len() < 2 {
+        match tokio::time::timeout(std::time::Duration::from_secs(20), socket.next()).await {
+            Ok(Some(Ok(Message::Text(t)))) => seen.push(t.to_string()),
+            Ok(Some(Ok(_))) => {}
+            other => panic!("before the stop: {other:?}"),
+        }
+    }
+    assert!(
+        seen[0].contains("connection_ack") && seen[1].contains("openRequests"),
+        "{seen:?}"
+    );
+    // SIGTERM: a close frame that says the server goes away, then the process ends by itself
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let close = loop {
+        match tokio::time::timeout(std::time::Duration::from_secs(10), socket.next()).await {
+            Ok(Some(Ok(Message::Close(frame)))) => break frame,
+            Ok(Some(Ok(_))) => continue,
+            other => panic!("no close frame: {other:?}"),
+        }
+    };
+    let frame = close.expect("a close frame with a code");
+    assert_eq!(u16::from(frame.code), 1001, "{frame:?}");
+    let mut waited = 0;
+    let status = loop {
+        if let Some(status) = server.try_wait().unwrap() {
+            break status;
+        }
+        assert!(waited < 100, "the server did not exit after SIGTERM");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        waited += 1;
+    };
+    assert!(status.success(), "{status:?}");
+    let _ = std::fs::remove_file(&path);
+}
