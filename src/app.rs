@@ -74,6 +74,7 @@ impl AppState {
         demo_token: Option<String>,
     ) -> Self {
         let engine = Engine::with_cache_pool(db.clone(), cache_db, config.cache.clone());
+        engine.enable_rollups(config.rollups);
         let answers = KeptAnswers::new(config.cache.l1_max_bytes);
         let limiter = config.rate_limit_per_minute.map(|n| {
             (

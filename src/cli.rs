@@ -75,6 +75,12 @@ enum Command {
     },
     /// Print the GraphQL SDL.
     Schema,
+    /// The incremental rollups (PostgreSQL): rebuild them, fold their logs, show their
+    /// state, or audit every figure they serve against the raw rows.
+    Rollups {
+        #[command(subcommand)]
+        action: RollupAction,
+    },
     /// Time every metric group against the database (no cache) and print a Markdown table.
     Bench {
         /// Runs per measurement (the median is reported).
@@ -135,6 +141,103 @@ enum Command {
         #[arg(long, default_value_t = 200)]
         ramp: usize,
     },
+}
+
+/// What `rollups` does.
+#[derive(Debug, Subcommand)]
+enum RollupAction {
+    /// Rebuild every rollup from the rows (online: statistics keep being served).
+    Rebuild {
+        #[command(flatten)]
+        settings: Settings,
+    },
+    /// Fold the delta logs into the rollups now (a rebuild if they are stale).
+    Fold {
+        #[command(flatten)]
+        settings: Settings,
+    },
+    /// Compare every figure the rollups serve with the raw rows, over presets, custom
+    /// windows, slices and two zones; exits with 1 on any difference.
+    Audit {
+        /// Leave the logs unfolded (their entries are then read as corrections).
+        #[arg(long)]
+        keep_log: bool,
+        /// The second zone of the windows (the first is STATS_TIMEZONE).
+        #[arg(long, default_value = "Asia/Kathmandu")]
+        other_zone: String,
+        #[command(flatten)]
+        settings: Settings,
+    },
+}
+
+async fn rollups(action: RollupAction) -> anyhow::Result<()> {
+    use crate::rollups::{apply, audit};
+    let (settings, keep_log, other) = match action {
+        RollupAction::Rebuild { settings } => {
+            let config = settings.into_config(SecretSource::Unused)?;
+            let db = open(&config).await?;
+            if db.get_database_backend() != sea_orm::DatabaseBackend::Postgres {
+                bail!("rollups are kept on PostgreSQL only (SQLite reads its rows)");
+            }
+            let started = std::time::Instant::now();
+            match apply::rebuild(&db, &config.rollups).await? {
+                apply::Step::Rebuilt => println!(
+                    "rebuilt in {:.1} s (zone {})",
+                    started.elapsed().as_secs_f64(),
+                    config.timezone
+                ),
+                _ => bail!("another process holds the rollups' lock; try again"),
+            }
+            return Ok(());
+        }
+        RollupAction::Fold { settings } => (settings, false, None),
+        RollupAction::Audit {
+            keep_log,
+            other_zone,
+            settings,
+        } => (settings, keep_log, Some(other_zone)),
+    };
+    let config = settings.into_config(SecretSource::Unused)?;
+    let db = open(&config).await?;
+    if db.get_database_backend() != sea_orm::DatabaseBackend::Postgres {
+        bail!("rollups are kept on PostgreSQL only (SQLite reads its rows)");
+    }
+    if !keep_log {
+        let step = apply::step(&db, &config.rollups).await?;
+        println!("{step:?}");
+    }
+    let Some(other) = other else { return Ok(()) };
+    let other = crate::config::parse_timezone(&other)?;
+    let (city, specialty) = audit::some_slice(&db).await?;
+    let windows = audit::windows(
+        chrono::Utc::now(),
+        config.timezone,
+        other,
+        &city,
+        &specialty,
+    );
+    let started = std::time::Instant::now();
+    let report = audit::audit(&db, config.rollups, &windows).await?;
+    println!(
+        "audit: {} windows x {} groups: {} compared ({} figures), {} served raw, {} differences ({:.1} s)",
+        windows.len(),
+        audit::GROUPS.len(),
+        report.compared,
+        report.figures,
+        report.declined,
+        report.differences.len(),
+        started.elapsed().as_secs_f64()
+    );
+    for d in report.differences.iter().take(50) {
+        println!(
+            "  {} [{}] {}: raw {} rollups {}",
+            d.group, d.window, d.path, d.raw, d.rollups
+        );
+    }
+    if !report.differences.is_empty() {
+        std::process::exit(1);
+    }
+    Ok(())
 }
 
 async fn open(config: &Config) -> anyhow::Result<DatabaseConnection> {
@@ -238,6 +341,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{} ({} bytes)", out.display(), bytes.len());
             Ok(())
         }
+        Command::Rollups { action } => rollups(action).await,
         Command::Schema => {
             print!("{}", graphql::sdl());
             Ok(())
@@ -422,6 +526,10 @@ async fn serve(demo: bool, bind: String, settings: Settings) -> anyhow::Result<(
     let mut upkeep = crate::stats::upkeep::spawn(state.engine.clone(), state.config.timezone);
     upkeep.extend(state.alerts.spawn());
     upkeep.push(state.exports.spawn());
+    upkeep.extend(crate::rollups::apply::spawn(
+        state.db.clone(),
+        state.config.rollups,
+    ));
     let stopping = state.shutting_down.clone();
     axum::serve(listener, app::router(state))
         .with_graceful_shutdown(async move {

@@ -45,6 +45,8 @@ pub struct Config {
     pub alerts: crate::alerts::AlertSettings,
     /// The export jobs.
     pub exports: crate::exports::ExportSettings,
+    /// The incremental rollups (PostgreSQL).
+    pub rollups: crate::rollups::RollupSettings,
 }
 
 /// A string that never shows itself in `Debug` output or logs.
@@ -233,6 +235,13 @@ pub struct Settings {
     /// Minutes between two stored snapshots of the unfiltered statistics.
     #[arg(long, env = "SNAPSHOT_INTERVAL_MINUTES", default_value_t = 15.0)]
     pub snapshot_interval_minutes: f64,
+    /// PostgreSQL: serve statistics from the incremental rollups (`false`: raw rows only;
+    /// the capture keeps the rollups current either way).
+    #[arg(long, env = "ROLLUPS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub rollups: bool,
+    /// Days the rollups keep their hour and quarter-hour cells.
+    #[arg(long, env = "ROLLUP_FINE_RETENTION_DAYS", default_value_t = 35)]
+    pub rollup_fine_retention_days: u32,
     /// Requests per minute per signed-in user (0: no limit).
     #[arg(long, env = "RATE_LIMIT_PER_MINUTE", default_value_t = 0)]
     pub rate_limit_per_minute: u32,
@@ -538,6 +547,17 @@ impl Settings {
                 "http://127.0.0.1:5173".to_string(),
             ];
         }
+        range(
+            "ROLLUP_FINE_RETENTION_DAYS",
+            self.rollup_fine_retention_days.into(),
+            2,
+            3660,
+        )?;
+        let rollups = crate::rollups::RollupSettings {
+            enabled: self.rollups,
+            zone: timezone,
+            fine_retention: chrono::Duration::days(self.rollup_fine_retention_days.into()),
+        };
         Ok(Config {
             database_url,
             jwt_secret,
@@ -556,6 +576,7 @@ impl Settings {
             live,
             alerts,
             exports,
+            rollups,
         })
     }
 }

@@ -199,7 +199,9 @@ pub fn seconds_between(backend: DatabaseBackend, later: &str, earlier: &str) -> 
         DatabaseBackend::Postgres => {
             format!("CAST(EXTRACT(EPOCH FROM ({later} - {earlier})) AS DOUBLE PRECISION)")
         }
-        _ => format!("((julianday({later}) - julianday({earlier})) * 86400.0)"),
+        // epoch seconds keep microseconds exact (a julian day number, about 2.5e6 days,
+        // only keeps about 40 microseconds)
+        _ => format!("(unixepoch({later}, 'subsec') - unixepoch({earlier}, 'subsec'))"),
     }
 }
 

@@ -20,6 +20,7 @@ pub mod loadgen;
 pub mod metrics;
 pub mod persisted;
 pub mod playground;
+pub mod rollups;
 pub mod seed;
 pub mod site;
 pub mod stats;

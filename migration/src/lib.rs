@@ -17,6 +17,7 @@ pub mod m20260101_000011_extend_alerts;
 mod m20260101_000012_one_default_dashboard;
 mod m20260101_000013_keep_export_files;
 mod m20260101_000014_persisted_queries;
+pub mod m20260101_000015_rollups;
 
 /// The ordered list of migrations the gateway applies at start.
 pub struct Migrator;
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20260101_000012_one_default_dashboard::Migration),
             Box::new(m20260101_000013_keep_export_files::Migration),
             Box::new(m20260101_000014_persisted_queries::Migration),
+            Box::new(m20260101_000015_rollups::Migration),
         ]
     }
 }

@@ -55,6 +55,24 @@ struct LiveRow {
     active_technicians: i64,
 }
 
+/// Technicians available and verified at `as_of` (`active_technicians`).
+pub async fn active_technicians(
+    db: &impl ConnectionTrait,
+    as_of: DateTime<Utc>,
+) -> Result<i64, DbErr> {
+    #[derive(FromQueryResult)]
+    struct Count {
+        active: i64,
+    }
+    let window = Window::all(as_of, Tz::UTC);
+    let mut s = Scope::new(db.get_database_backend(), &window);
+    let t_exists = s.exists("t.created_at");
+    s.sql.push(&format!(
+        "SELECT COUNT(*) AS active FROM technicians t WHERE t.is_available AND t.is_verified AND {t_exists}"
+    ));
+    Ok(s.sql.row::<Count>(db).await?.active)
+}
+
 /// Computes the real-time figures at `as_of`.
 pub async fn compute(
     db: &impl ConnectionTrait,

@@ -133,7 +133,8 @@ impl RequestStats {
     }
 }
 
-fn add_to(list: &mut Vec<Breakdown>, key: String, total: i64, completed: i64) {
+/// Adds one cell's counts to the breakdown entry of `key`.
+pub fn add_to(list: &mut Vec<Breakdown>, key: String, total: i64, completed: i64) {
     match list.iter_mut().find(|b| b.key == key) {
         Some(b) => {
             b.total += total;
@@ -148,7 +149,8 @@ fn add_to(list: &mut Vec<Breakdown>, key: String, total: i64, completed: i64) {
     }
 }
 
-fn finish(mut list: Vec<Breakdown>) -> Vec<Breakdown> {
+/// Success rates, and the order of METRICS.md (total desc, then key).
+pub fn finish(mut list: Vec<Breakdown>) -> Vec<Breakdown> {
     for b in &mut list {
         b.success_rate = percent(b.completed, b.total);
     }

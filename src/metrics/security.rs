@@ -83,6 +83,22 @@ pub async fn compute(db: &impl ConnectionTrait, window: &Window) -> Result<Secur
     Ok(SecurityStats { counts, suspicious })
 }
 
+/// Security alerts triggered in the period (`security_alerts`).
+pub async fn alert_count(db: &impl ConnectionTrait, window: &Window) -> Result<i64, DbErr> {
+    #[derive(FromQueryResult)]
+    struct Count {
+        alerts: i64,
+    }
+    let mut s = Scope::new(db.get_database_backend(), window);
+    let a_exists = s.exists("a.triggered_at");
+    let a_period = s.in_period("a.triggered_at");
+    s.sql.push(&format!(
+        "SELECT COUNT(*) AS alerts FROM statistics_alerts a \
+         WHERE a.alert_type = 'security_alert' AND {a_exists} AND {a_period}"
+    ));
+    Ok(s.sql.row::<Count>(db).await?.alerts)
+}
+
 /// Addresses with at least 5 failures in the period, most failures first, then address.
 pub async fn suspicious(
     db: &impl ConnectionTrait,

@@ -68,7 +68,7 @@ pub struct Trends {
 }
 
 /// The first instant of a local date: midnight, or the first existing time after a gap.
-fn day_start(tz: Tz, date: NaiveDate) -> DateTime<Utc> {
+pub fn day_start(tz: Tz, date: NaiveDate) -> DateTime<Utc> {
     let mut naive = date.and_hms_opt(0, 0, 0).expect("midnight exists");
     for _ in 0..=96 {
         if let Some(t) = tz.from_local_datetime(&naive).earliest() {
@@ -130,17 +130,36 @@ pub async fn compute(
 ) -> Result<Vec<TrendPoint>, DbErr> {
     let bounds = buckets(g, points, window.as_of, window.tz, window.week_start);
     let counts = counts(db, window, &bounds).await?;
-    Ok(bounds
-        .iter()
-        .zip(counts)
-        .map(|((start, _), c)| point(*start, c))
-        .collect())
+    Ok(trend_points(&bounds, &counts))
 }
 
-/// Computes the three default trends from one set of local-day counts: weeks and months
-/// are whole local days, so each table is read once over the longest range (12 months)
-/// instead of once per trend.
-pub async fn compute_all(db: &impl ConnectionTrait, window: &Window) -> Result<Trends, DbErr> {
+/// The points of buckets from their counts `[requests, completed, revenue cents, new users]`.
+pub fn trend_points(
+    bounds: &[(DateTime<Utc>, DateTime<Utc>)],
+    counts: &[[i64; 4]],
+) -> Vec<TrendPoint> {
+    bounds
+        .iter()
+        .zip(counts)
+        .map(|((start, _), c)| point(*start, *c))
+        .collect()
+}
+
+/// The buckets of the three default trends and the local days they are made of.
+#[derive(Clone, Debug)]
+pub struct DayPlan {
+    /// The last 7 days.
+    pub daily: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+    /// The last 12 weeks.
+    pub weekly: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+    /// The last 12 months.
+    pub monthly: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+    /// Every local day from the first bucket's to `as_of`'s (the last ends at `as_of`).
+    pub days: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+}
+
+/// The default trends' buckets under `window`.
+pub fn day_plan(window: &Window) -> DayPlan {
     let (as_of, tz, week) = (window.as_of, window.tz, window.week_start);
     let daily = buckets(Granularity::Daily, 7, as_of, tz, week);
     let weekly = buckets(Granularity::Weekly, 12, as_of, tz, week);
@@ -151,15 +170,25 @@ pub async fn compute_all(db: &impl ConnectionTrait, window: &Window) -> Result<T
         .min()
         .expect("three trends");
     let today = as_of.with_timezone(&tz).date_naive();
-    let days = (today - first.with_timezone(&tz).date_naive()).num_days() + 1;
-    let day_bounds = buckets(Granularity::Daily, days as u32, as_of, tz, week);
-    let day_counts = counts(db, window, &day_bounds).await?;
+    let n = (today - first.with_timezone(&tz).date_naive()).num_days() + 1;
+    let days = buckets(Granularity::Daily, n as u32, as_of, tz, week);
+    DayPlan {
+        daily,
+        weekly,
+        monthly,
+        days,
+    }
+}
+
+/// The three default trends from the counts of the plan's days: weeks and months are whole
+/// local days.
+pub fn from_days(plan: &DayPlan, day_counts: &[[i64; 4]]) -> Trends {
     let roll_up = |bounds: &[(DateTime<Utc>, DateTime<Utc>)]| -> Vec<TrendPoint> {
         bounds
             .iter()
             .map(|(start, end)| {
                 let mut sum = [0i64; 4];
-                for ((day_start, _), c) in day_bounds.iter().zip(&day_counts) {
+                for ((day_start, _), c) in plan.days.iter().zip(day_counts) {
                     if day_start >= start && day_start < end {
                         for (s, v) in sum.iter_mut().zip(c) {
                             *s += v;
@@ -170,11 +199,19 @@ pub async fn compute_all(db: &impl ConnectionTrait, window: &Window) -> Result<T
             })
             .collect()
     };
-    Ok(Trends {
-        daily: roll_up(&daily),
-        weekly: roll_up(&weekly),
-        monthly: roll_up(&monthly),
-    })
+    Trends {
+        daily: roll_up(&plan.daily),
+        weekly: roll_up(&plan.weekly),
+        monthly: roll_up(&plan.monthly),
+    }
+}
+
+/// Computes the three default trends from one set of local-day counts, so each table is
+/// read once over the longest range (12 months) instead of once per trend.
+pub async fn compute_all(db: &impl ConnectionTrait, window: &Window) -> Result<Trends, DbErr> {
+    let plan = day_plan(window);
+    let day_counts = counts(db, window, &plan.days).await?;
+    Ok(from_days(&plan, &day_counts))
 }
 
 fn point(

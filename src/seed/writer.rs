@@ -176,12 +176,25 @@ pub async fn drop_change_capture(
     tables: &[&str],
 ) -> Result<Vec<String>, DbErr> {
     use migration::m20260101_000008_log_table_changes::{create_capture, drop_capture};
+    use migration::m20260101_000015_rollups::{
+        MARK_STALE, SOURCES, create_rollup_capture, drop_rollup_capture,
+    };
     let backend = db.get_database_backend();
     let mut create = Vec::new();
     for table in tables {
         create.extend(create_capture(backend, table));
         for statement in drop_capture(backend, table) {
             db.execute_unprepared(&statement).await?;
+        }
+        // the rollups' capture too: they are rebuilt from the rows after the load
+        if backend == sea_orm::DatabaseBackend::Postgres
+            && SOURCES.iter().any(|s| s.table == *table)
+        {
+            for statement in drop_rollup_capture(table) {
+                db.execute_unprepared(&statement).await?;
+            }
+            create.extend(create_rollup_capture(table));
+            create.push(MARK_STALE.to_string());
         }
     }
     Ok(create)

@@ -69,6 +69,9 @@ pub struct Entry {
     pub calculation_ms: i64,
     /// End of freshness.
     pub expires_at: DateTime<Utc>,
+    /// Which path computed the figures.
+    #[serde(default)]
+    pub source: crate::rollups::Source,
     /// Bytes of the serialized entry (its weight in both levels).
     #[serde(skip)]
     pub size: u64,
@@ -118,6 +121,7 @@ pub struct Engine {
     fingerprint_read: tokio::sync::Mutex<()>,
     invalidations: AtomicU64,
     slowest: Mutex<HashMap<&'static str, f64>>,
+    rollups: std::sync::OnceLock<crate::rollups::Rollups>,
     /// Counters.
     pub counters: CacheCounters,
 }
@@ -180,6 +184,7 @@ impl Engine {
             fingerprint_read: tokio::sync::Mutex::new(()),
             invalidations: AtomicU64::new(0),
             slowest: Mutex::new(HashMap::new()),
+            rollups: std::sync::OnceLock::new(),
             counters: CacheCounters::default(),
         })
     }
@@ -187,6 +192,34 @@ impl Engine {
     /// The database the engine reads.
     pub fn db(&self) -> &DatabaseConnection {
         &self.db
+    }
+
+    /// Reads through the rollups with `settings` from now on (PostgreSQL; once).
+    pub fn enable_rollups(&self, settings: crate::rollups::RollupSettings) {
+        let _ = self.rollups.set(crate::rollups::Rollups::new(settings));
+    }
+
+    /// The rollup reader, when enabled.
+    pub fn rollups(&self) -> Option<&crate::rollups::Rollups> {
+        self.rollups.get().filter(|r| r.settings().enabled)
+    }
+
+    /// The figures of `group` under `window` and the path that computed them: the
+    /// rollups when they serve it exactly, else the raw rows.
+    pub async fn compute_figures(
+        &self,
+        group: Group,
+        window: &Window,
+    ) -> AppResult<(Figures, crate::rollups::Source)> {
+        if let Some(rollups) = self.rollups()
+            && let Some(found) = rollups.compute(&self.db, group, window).await?
+        {
+            return Ok(found);
+        }
+        Ok((
+            group.compute(&self.db, window).await?,
+            crate::rollups::Source::Raw,
+        ))
     }
 
     /// The engine's settings.
@@ -280,7 +313,14 @@ impl Engine {
     /// statistic (and counted under the group `realtime`).
     pub async fn realtime(&self, as_of: DateTime<Utc>) -> AppResult<RealTimeStats> {
         let started = std::time::Instant::now();
-        let stats = realtime::compute(&self.db, as_of).await?;
+        let rollup = match self.rollups() {
+            Some(rollups) => rollups.realtime(&self.db, as_of).await?,
+            None => None,
+        };
+        let stats = match rollup {
+            Some(stats) => stats,
+            None => realtime::compute(&self.db, as_of).await?,
+        };
         self.record_time("realtime", started.elapsed().as_secs_f64());
         Ok(stats)
     }
@@ -454,7 +494,7 @@ impl Engine {
             window
         };
         let started = std::time::Instant::now();
-        let figures = group.compute(&self.db, &window).await?;
+        let (figures, source) = self.compute_figures(group, &window).await?;
         let elapsed = started.elapsed();
         self.record_time(group.name(), elapsed.as_secs_f64());
         let computed_at = Utc::now();
@@ -468,6 +508,7 @@ impl Engine {
             computed_at,
             calculation_ms: elapsed.as_millis() as i64,
             expires_at: computed_at + self.settings.ttl,
+            source,
             size: 0,
         };
         let json = serde_json::to_string(&entry).map_err(|_| AppError::Internal)?;

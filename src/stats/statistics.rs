@@ -142,6 +142,9 @@ pub struct EntryMeta {
     pub cache_hit: bool,
     /// It is past its time to live.
     pub stale: bool,
+    /// Which path computed it: rollups, raw rows, or both (counts from rollups, ranked
+    /// lists from rows).
+    pub source: crate::rollups::Source,
 }
 
 /// Statistics under one window.
@@ -386,6 +389,7 @@ impl Statistics {
                     calculation_ms: s.entry.calculation_ms,
                     cache_hit: s.cache_hit,
                     stale: s.stale,
+                    source: s.entry.source,
                 })
                 .collect(),
         }

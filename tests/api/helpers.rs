@@ -88,6 +88,11 @@ pub fn test_config(url: &str, timezone: chrono_tz::Tz) -> Config {
         live: Default::default(),
         alerts: Default::default(),
         exports: Default::default(),
+        rollups: teliman_stats::rollups::RollupSettings {
+            enabled: true,
+            zone: timezone,
+            fine_retention: chrono::Duration::days(35),
+        },
     }
 }
 
@@ -150,6 +155,11 @@ impl TestApp {
             .await
             .expect("connect to the test database");
         Migrator::up(&db, None).await.expect("migrate");
+        // PostgreSQL: the rollups are built (empty) before any row, so every statistic the
+        // tests read goes through them and the log entries their writes leave
+        teliman_stats::rollups::apply::rebuild(&db, &config.rollups)
+            .await
+            .expect("build the rollups");
         let state = AppState::new(db.clone(), config);
         let router = app::router(state.clone());
         TestApp {

@@ -18,6 +18,7 @@ mod metrics;
 mod persisted;
 pub mod playground;
 mod props;
+mod rollups;
 mod schema;
 mod site;
 mod snapshots;

@@ -1,0 +1,442 @@
+//! Keeping the rollups: folding the delta logs (every second), pruning the fine levels,
+//! checking that nothing bypassed the capture, and rebuilding.
+//!
+//! Every step runs in a transaction holding one advisory transaction lock, taken without
+//! waiting: one process of the fleet does each step, the others skip it. Folding a log is
+//! one statement (delete the entries, add them to every level and grouping of their
+//! facts, advance the state), so a reader sees the entries either in the log or in the
+//! cells, never in both or neither. The rebuild reads the platform's rows in a REPEATABLE
+//! READ snapshot and deletes exactly the log entries that snapshot saw: writes committed
+//! meanwhile stay in the log and are folded next; readers keep the old cells (MVCC) until
+//! it commits.
+
+use super::RollupSettings;
+use super::facts::{self, Fact};
+use super::read::{day_bucket_sql, zone_literal};
+use crate::db::Sql;
+use chrono::{DateTime, Duration, DurationRound, Utc};
+use migration::m20260101_000015_rollups::SOURCES;
+use sea_orm::{
+    AccessMode, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, FromQueryResult,
+    IsolationLevel, TransactionTrait,
+};
+use std::time::Duration as StdDuration;
+use tokio::task::JoinHandle;
+
+/// The advisory lock of the rollup keeper (`rollups` in ASCII).
+pub const ROLLUP_LOCK: i64 = 0x0072_6f6c_6c75_7073;
+
+/// Time between two folds.
+pub const FOLD_EVERY: StdDuration = StdDuration::from_secs(1);
+
+/// Time between two prunings of the fine levels (and of empty cells).
+pub const PRUNE_EVERY: StdDuration = StdDuration::from_secs(600);
+
+/// Time between two checks of the row counts against the rollups.
+pub const CHECK_EVERY: StdDuration = StdDuration::from_secs(600);
+
+/// What the keeper did in one step.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Step {
+    /// Another process holds the lock.
+    #[default]
+    Skipped,
+    /// The logs held this many entries, now folded.
+    Folded(u64),
+    /// The rollups were rebuilt.
+    Rebuilt,
+}
+
+fn bucket(level: i16, col: &str, zone: &str) -> String {
+    let z = zone_literal(zone);
+    match level {
+        0 => "TIMESTAMPTZ '1970-01-01 00:00:00+00'".to_string(),
+        2 => day_bucket_sql(col, zone),
+        3 => format!(
+            "({col} - (({col} AT TIME ZONE {z}) - date_trunc('hour', {col} AT TIME ZONE {z})))"
+        ),
+        _ => format!("date_bin('15 minutes', {col}, TIMESTAMPTZ '1970-01-01 00:00:00+00')"),
+    }
+}
+
+fn columns(fact: &Fact) -> String {
+    fact.measures
+        .iter()
+        .map(|m| m.name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn gsets(fact: &Fact) -> &'static str {
+    if fact.sliced {
+        "(VALUES (0), (1), (2), (3))"
+    } else {
+        "(VALUES (0))"
+    }
+}
+
+/// `INSERT ... ON CONFLICT` adding the signed entries of `rows` (alias `x`) to every level
+/// and grouping of `fact`.
+fn upsert(fact: &Fact, rows: &str, zone: &str) -> String {
+    let t = format!("x.{}", fact.time);
+    let level = format!(
+        "CASE lv.l WHEN 0 THEN {} WHEN 2 THEN {} WHEN 3 THEN {} ELSE {} END",
+        bucket(0, &t, zone),
+        bucket(2, &t, zone),
+        bucket(3, &t, zone),
+        bucket(4, &t, zone)
+    );
+    let sums: Vec<String> = fact
+        .measures
+        .iter()
+        .map(|m| format!("SUM(x.sign * ({}))", m.expr))
+        .collect();
+    let nonzero: Vec<String> = sums.iter().map(|s| format!("{s} <> 0")).collect();
+    let updates: Vec<String> = fact
+        .measures
+        .iter()
+        .map(|m| {
+            format!(
+                "{n} = {table}.{n} + EXCLUDED.{n}",
+                n = m.name,
+                table = fact.table
+            )
+        })
+        .collect();
+    format!(
+        "INSERT INTO {table} (level, gset, bucket_start, city, specialty, {cols}) \
+         SELECT lv.l, gs.g, {level}, CASE WHEN gs.g IN (1, 3) THEN x.city ELSE '' END, \
+           CASE WHEN gs.g IN (2, 3) THEN x.specialty ELSE '' END, {sums} \
+         FROM {rows} x CROSS JOIN (VALUES (0), (2), (3), (4)) lv(l) CROSS JOIN {gsets} gs(g) \
+         WHERE {t} IS NOT NULL AND {filter} \
+           AND (lv.l < 3 OR {t} >= (SELECT fine_from FROM statistics_rollup_state WHERE id = 1)) \
+         GROUP BY 1, 2, 3, 4, 5 HAVING {nonzero} \
+         ON CONFLICT (level, gset, bucket_start, city, specialty) DO UPDATE SET {updates}",
+        table = fact.table,
+        cols = columns(fact),
+        sums = sums.join(", "),
+        gsets = gsets(fact),
+        filter = fact.filter,
+        nonzero = nonzero.join(" OR "),
+        updates = updates.join(", "),
+    )
+}
+
+#[derive(FromQueryResult)]
+struct StateRow {
+    status: String,
+    zone: String,
+}
+
+#[derive(FromQueryResult)]
+struct Count {
+    n: i64,
+}
+
+async fn try_lock(db: &impl ConnectionTrait) -> Result<bool, DbErr> {
+    #[derive(FromQueryResult)]
+    struct Got {
+        got: bool,
+    }
+    let mut sql = Sql::new(DatabaseBackend::Postgres);
+    let key = sql.bind(ROLLUP_LOCK);
+    sql.push(&format!("SELECT pg_try_advisory_xact_lock({key}) AS got"));
+    Ok(sql.row::<Got>(db).await?.got)
+}
+
+/// One step of the keeper: a rebuild when the rollups are stale or built for another
+/// zone, else a fold of every log.
+pub async fn step(db: &DatabaseConnection, settings: &RollupSettings) -> Result<Step, DbErr> {
+    if db.get_database_backend() != DatabaseBackend::Postgres {
+        return Ok(Step::Skipped);
+    }
+    let state = StateRow::find_by_statement(sea_orm::Statement::from_string(
+        DatabaseBackend::Postgres,
+        "SELECT status, zone FROM statistics_rollup_state WHERE id = 1",
+    ))
+    .one(db)
+    .await?;
+    let Some(state) = state else {
+        return Ok(Step::Skipped);
+    };
+    if state.status != "ready" || state.zone != settings.zone.name() {
+        return rebuild(db, settings).await;
+    }
+    fold(db, settings).await
+}
+
+/// Folds every log into the rollups.
+pub async fn fold(db: &DatabaseConnection, settings: &RollupSettings) -> Result<Step, DbErr> {
+    if db.get_database_backend() != DatabaseBackend::Postgres {
+        return Ok(Step::Skipped);
+    }
+    let txn = db.begin().await?;
+    if !try_lock(&txn).await? {
+        return Ok(Step::Skipped);
+    }
+    let zone = settings.zone.name();
+    let mut folded = 0u64;
+    for (source, facts) in SOURCES.iter().zip(facts::BY_LOG) {
+        let mut with = vec![format!("d AS (DELETE FROM {} RETURNING *)", source.log)];
+        for (i, fact) in facts.iter().enumerate() {
+            with.push(format!("u{i} AS ({})", upsert(fact, "d", zone)));
+        }
+        with.push(
+            "s AS (UPDATE statistics_rollup_state SET applied_at = now(), \
+             max_event_at = GREATEST(max_event_at, (SELECT MAX(event_at) FROM d)) \
+             WHERE id = 1 AND EXISTS (SELECT 1 FROM d))"
+                .into(),
+        );
+        let sql = format!("WITH {} SELECT COUNT(*) AS n FROM d", with.join(", "));
+        let count = Count::find_by_statement(sea_orm::Statement::from_string(
+            DatabaseBackend::Postgres,
+            sql,
+        ))
+        .one(&txn)
+        .await?
+        .map_or(0, |c| c.n);
+        folded += count as u64;
+    }
+    txn.commit().await?;
+    Ok(Step::Folded(folded))
+}
+
+/// The first instant the fine levels keep from, at `now`: a UTC midnight, so it moves once
+/// a day.
+pub fn fine_from(now: DateTime<Utc>, retention: Duration) -> DateTime<Utc> {
+    (now - retention)
+        .duration_trunc(Duration::days(1))
+        .unwrap_or(now - retention)
+}
+
+/// Drops the fine cells older than the retention and the empty cells.
+pub async fn prune(db: &DatabaseConnection, settings: &RollupSettings) -> Result<u64, DbErr> {
+    if db.get_database_backend() != DatabaseBackend::Postgres {
+        return Ok(0);
+    }
+    let txn = db.begin().await?;
+    if !try_lock(&txn).await? {
+        return Ok(0);
+    }
+    let from = fine_from(Utc::now(), settings.fine_retention);
+    let mut sql = Sql::new(DatabaseBackend::Postgres);
+    let p = sql.bind(from);
+    sql.push(&format!(
+        "UPDATE statistics_rollup_state SET fine_from = GREATEST(fine_from, {p}) WHERE id = 1"
+    ));
+    txn.execute_raw(sql.statement()).await?;
+    let mut removed = 0;
+    for fact in facts::all() {
+        let mut sql = Sql::new(DatabaseBackend::Postgres);
+        let p = sql.bind(from);
+        sql.push(&format!(
+            "DELETE FROM {} WHERE (level IN (3, 4) AND bucket_start < {p}) OR n = 0",
+            fact.table
+        ));
+        removed += txn.execute_raw(sql.statement()).await?.rows_affected();
+    }
+    txn.commit().await?;
+    Ok(removed)
+}
+
+/// Whether the rows of every fact's table count what the rollups say (level 0 plus the
+/// log): a `TRUNCATE` is caught by its trigger, this catches what bypasses triggers
+/// (`session_replication_role = replica`, a restore). Marks the rollups stale when not.
+pub async fn check(db: &DatabaseConnection) -> Result<bool, DbErr> {
+    if db.get_database_backend() != DatabaseBackend::Postgres {
+        return Ok(true);
+    }
+    let txn = db
+        .begin_with_config(
+            Some(IsolationLevel::RepeatableRead),
+            Some(AccessMode::ReadWrite),
+        )
+        .await?;
+    if !try_lock(&txn).await? {
+        return Ok(true);
+    }
+    let mut ok = true;
+    for fact in facts::all() {
+        let sql = format!(
+            "SELECT CAST((SELECT COUNT(*) FROM {base} WHERE x.{t} IS NOT NULL AND {filter}) \
+               - COALESCE((SELECT SUM(n) FROM {table} WHERE level = 0 AND gset = 0), 0) \
+               - COALESCE((SELECT SUM(x.sign) FROM {log} x WHERE x.{t} IS NOT NULL AND {filter}), 0) AS BIGINT) AS n",
+            base = fact.base,
+            t = fact.time,
+            filter = fact.filter,
+            table = fact.table,
+            log = fact.log,
+        );
+        let diff = Count::find_by_statement(sea_orm::Statement::from_string(
+            DatabaseBackend::Postgres,
+            sql,
+        ))
+        .one(&txn)
+        .await?
+        .map_or(0, |c| c.n);
+        if diff != 0 {
+            tracing::warn!(
+                table = fact.table,
+                rows = diff,
+                "rollups disagree with the rows: rebuilding"
+            );
+            ok = false;
+        }
+    }
+    if !ok {
+        txn.execute_unprepared(migration::m20260101_000015_rollups::MARK_STALE)
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(ok)
+}
+
+/// Rebuilds every rollup from the platform's rows, online (see the module).
+pub async fn rebuild(db: &DatabaseConnection, settings: &RollupSettings) -> Result<Step, DbErr> {
+    if db.get_database_backend() != DatabaseBackend::Postgres {
+        return Ok(Step::Skipped);
+    }
+    let txn = db
+        .begin_with_config(
+            Some(IsolationLevel::RepeatableRead),
+            Some(AccessMode::ReadWrite),
+        )
+        .await?;
+    if !try_lock(&txn).await? {
+        return Ok(Step::Skipped);
+    }
+    let zone = settings.zone.name();
+    let from = fine_from(Utc::now(), settings.fine_retention);
+    let mut script = Vec::new();
+    for fact in facts::all() {
+        script.push(format!("DELETE FROM {}", fact.table));
+    }
+    for fact in facts::all() {
+        script.extend(rebuild_fact(fact, zone, from));
+    }
+    for source in &SOURCES {
+        script.push(format!("DELETE FROM {}", source.log));
+    }
+    let latest: Vec<String> = SOURCES
+        .iter()
+        .map(|s| format!("(SELECT MAX({}) FROM {} x)", s.event_at, s.table))
+        .collect();
+    let mut sql = Sql::new(DatabaseBackend::Postgres);
+    let z = sql.bind(zone.to_string());
+    let f = sql.bind(from);
+    sql.push(&format!(
+        "UPDATE statistics_rollup_state SET status = 'ready', zone = {z}, fine_from = {f}, \
+         max_event_at = GREATEST({}), built_at = now(), applied_at = now(), rebuilds = rebuilds + 1 \
+         WHERE id = 1",
+        latest.join(", ")
+    ));
+    for statement in script {
+        txn.execute_unprepared(&statement).await?;
+    }
+    txn.execute_raw(sql.statement()).await?;
+    txn.commit().await?;
+    Ok(Step::Rebuilt)
+}
+
+/// The statements that fill one fact's cells from the platform's rows: the finest grouping
+/// (city and specialty) of local days and of the kept quarters from one scan each, hours
+/// from quarters, everything from days, then the coarser groupings from the finest.
+fn rebuild_fact(fact: &Fact, zone: &str, fine_from: DateTime<Utc>) -> Vec<String> {
+    let t = format!("x.{}", fact.time);
+    let cols = columns(fact);
+    let finest = if fact.sliced { 3 } else { 0 };
+    let sums_raw: Vec<String> = fact
+        .measures
+        .iter()
+        .map(|m| format!("SUM({})", m.expr))
+        .collect();
+    let sums_cells: Vec<String> = fact
+        .measures
+        .iter()
+        .map(|m| format!("SUM({})", m.name))
+        .collect();
+    let (city, specialty) = (fact.base_city, fact.base_specialty);
+    let from = format!("TIMESTAMPTZ '{}'", fine_from.format("%Y-%m-%d %H:%M:%S+00"));
+    let table = fact.table;
+    let mut out = vec![
+        format!(
+            "INSERT INTO {table} (level, gset, bucket_start, city, specialty, {cols}) \
+             SELECT 2, {finest}, {b}, {city}, {specialty}, {sums} FROM {base} \
+             WHERE {t} IS NOT NULL AND {filter} GROUP BY 3, 4, 5",
+            b = bucket(2, &t, zone),
+            sums = sums_raw.join(", "),
+            base = fact.base_sliced,
+            filter = fact.filter,
+        ),
+        format!(
+            "INSERT INTO {table} (level, gset, bucket_start, city, specialty, {cols}) \
+             SELECT 4, {finest}, {b}, {city}, {specialty}, {sums} FROM {base} \
+             WHERE {t} >= {from} AND {filter} GROUP BY 3, 4, 5",
+            b = bucket(4, &t, zone),
+            sums = sums_raw.join(", "),
+            base = fact.base_sliced,
+            filter = fact.filter,
+        ),
+        format!(
+            "INSERT INTO {table} (level, gset, bucket_start, city, specialty, {cols}) \
+             SELECT 3, {finest}, {b}, city, specialty, {sums} FROM {table} \
+             WHERE level = 4 AND gset = {finest} GROUP BY 3, 4, 5",
+            b = bucket(3, "bucket_start", zone),
+            sums = sums_cells.join(", "),
+        ),
+        format!(
+            "INSERT INTO {table} (level, gset, bucket_start, city, specialty, {cols}) \
+             SELECT 0, {finest}, {b}, city, specialty, {sums} FROM {table} \
+             WHERE level = 2 AND gset = {finest} GROUP BY 3, 4, 5",
+            b = bucket(0, "bucket_start", zone),
+            sums = sums_cells.join(", "),
+        ),
+    ];
+    if fact.sliced {
+        for g in 0..3 {
+            let c = if g & 1 == 1 { "city" } else { "''" };
+            let s = if g & 2 == 2 { "specialty" } else { "''" };
+            out.push(format!(
+                "INSERT INTO {table} (level, gset, bucket_start, city, specialty, {cols}) \
+                 SELECT level, {g}, bucket_start, {c}, {s}, {sums} FROM {table} \
+                 WHERE gset = 3 GROUP BY level, bucket_start, 4, 5",
+                sums = sums_cells.join(", "),
+            ));
+        }
+    }
+    out
+}
+
+/// Runs the keeper every second: rebuilds when needed, folds, prunes and checks now and
+/// then. One process of the fleet does each step.
+pub fn spawn(db: DatabaseConnection, settings: RollupSettings) -> Option<JoinHandle<()>> {
+    if db.get_database_backend() != DatabaseBackend::Postgres {
+        return None;
+    }
+    Some(tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(FOLD_EVERY);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut last_prune = std::time::Instant::now();
+        let mut last_check = std::time::Instant::now();
+        loop {
+            ticker.tick().await;
+            match step(&db, &settings).await {
+                Ok(Step::Rebuilt) => tracing::info!("rebuilt the rollups"),
+                Ok(_) => {}
+                Err(err) => tracing::warn!(error = %err, "could not keep the rollups"),
+            }
+            if last_prune.elapsed() >= PRUNE_EVERY {
+                last_prune = std::time::Instant::now();
+                if let Err(err) = prune(&db, &settings).await {
+                    tracing::warn!(error = %err, "could not prune the rollups");
+                }
+            }
+            if last_check.elapsed() >= CHECK_EVERY {
+                last_check = std::time::Instant::now();
+                if let Err(err) = check(&db).await {
+                    tracing::warn!(error = %err, "could not check the rollups");
+                }
+            }
+        }
+    }))
+}
