@@ -145,6 +145,158 @@ pub async fn run(
     Ok(out)
 }
 
+/// The statistics read through the rollups at `asOf` = now: every group the engine
+/// computes (technicians and the ranked lists read rows), a full cold `globalStatistics`
+/// on a pooled connection and on a fresh one, the figures the rollups serve alone, and
+/// `realTimeStats`; presets, a city and a specialty. The rollups are rebuilt first when
+/// stale (timed once), then the logs folded.
+pub async fn rollups(config: &crate::config::Config, runs: usize) -> AppResult<Vec<Timing>> {
+    use crate::rollups::apply;
+    let connect = || {
+        crate::db::connect(
+            &config.database_url,
+            config.db_timeout,
+            config.db_max_connections,
+        )
+    };
+    let db = connect().await?;
+    if db.get_database_backend() != sea_orm::DatabaseBackend::Postgres {
+        return Err(AppError::bad_input("rollups are kept on PostgreSQL only"));
+    }
+    let settings = config.rollups;
+    let mut out = Vec::new();
+    let started = Instant::now();
+    if apply::step(&db, &settings).await? == apply::Step::Rebuilt {
+        out.push(timing(
+            "rebuild (every rollup from the rows)",
+            vec![started.elapsed().as_secs_f64() * 1000.0],
+        ));
+    }
+    apply::fold(&db, &settings).await?;
+    let engine = engine(&db);
+    engine.enable_rollups(settings);
+    let cold = || async { engine.invalidate(None).await.map(|_| ()) };
+    let (city, specialty) = crate::rollups::audit::some_slice(&db).await?;
+    let now = Utc::now();
+    let filters = [
+        ("ALL", Period::All, None, None),
+        ("LAST_30D", Period::Last30d, None, None),
+        ("LAST_7D", Period::Last7d, None, None),
+        ("LAST_24H", Period::Last24h, None, None),
+        (
+            "LAST_30D, one city",
+            Period::Last30d,
+            Some(city.clone()),
+            None,
+        ),
+        (
+            "ALL, one specialty",
+            Period::All,
+            None,
+            Some(specialty.clone()),
+        ),
+    ];
+    for (label, period, city, specialty) in filters {
+        let w = Window::from_input(
+            WindowInput {
+                period: Some(period),
+                city,
+                specialty,
+                ..Default::default()
+            },
+            now,
+            config.timezone,
+        )?;
+        if label == "ALL" || label == "LAST_30D" {
+            for group in Group::GLOBAL {
+                let mut source = crate::rollups::Source::Raw;
+                let mut t = time(
+                    &format!("{} ({label})", group.name()),
+                    runs,
+                    nothing,
+                    || {
+                        let w = w.at(Utc::now());
+                        let engine = engine.clone();
+                        async move { engine.compute_figures(group, &w).await }
+                    },
+                )
+                .await?;
+                if let Ok((_, s)) = engine.compute_figures(group, &w).await {
+                    source = s;
+                }
+                t.name = format!("{}, {}", t.name, format!("{source:?}").to_lowercase());
+                out.push(t);
+            }
+        }
+        out.push(
+            time(
+                &format!("globalStatistics, cold ({label})"),
+                runs,
+                cold,
+                || Statistics::global(engine.clone(), w.at(Utc::now())),
+            )
+            .await?,
+        );
+        out.push(
+            time(
+                &format!("globalStatistics, cold, rollup groups only ({label})"),
+                runs,
+                cold,
+                || {
+                    Statistics::fetch(
+                        engine.clone(),
+                        w.at(Utc::now()),
+                        [
+                            Group::Users,
+                            Group::Requests,
+                            Group::Financial,
+                            Group::Satisfaction,
+                            Group::Trends,
+                        ],
+                        None,
+                    )
+                },
+            )
+            .await?,
+        );
+        if label == "LAST_30D" {
+            let mut ms = Vec::with_capacity(runs);
+            for _ in 0..runs {
+                let started = Instant::now();
+                let fresh = connect().await?;
+                let e = self::engine(&fresh);
+                e.enable_rollups(settings);
+                Statistics::fetch(
+                    e,
+                    w.at(Utc::now()),
+                    [
+                        Group::Users,
+                        Group::Requests,
+                        Group::Financial,
+                        Group::Satisfaction,
+                        Group::Trends,
+                    ],
+                    None,
+                )
+                .await?;
+                ms.push(started.elapsed().as_secs_f64() * 1000.0);
+                fresh.close().await.ok();
+            }
+            out.push(timing(
+                "globalStatistics, rollup groups only, fresh connections (LAST_30D)",
+                ms,
+            ));
+        }
+    }
+    out.push(
+        time("realTimeStats", runs, nothing, || {
+            engine.realtime(Utc::now())
+        })
+        .await?,
+    );
+    Ok(out)
+}
+
 /// One evaluation of every alert detector and rule: with the engine's entries dropped
 /// first (cold), then as the ticker runs it (the daily series cached since the last one).
 async fn alert_evaluation(

@@ -76,7 +76,11 @@ pub const SOURCES: [Source; 5] = [
     Source {
         table: "login_events",
         log: "statistics_rollup_log_logins",
-        columns: &[("success", "BOOLEAN"), ("created_at", "TIMESTAMPTZ")],
+        columns: &[
+            ("success", "BOOLEAN"),
+            ("ip_address", "TEXT"),
+            ("created_at", "TIMESTAMPTZ"),
+        ],
         event_at: "x.created_at",
         via_request: false,
     },
@@ -259,6 +263,20 @@ fn script_up() -> Vec<String> {
             measures.join(", ")
         ));
     }
+    // failed logins per address: all time (level 0) and per local day (level 2, for the
+    // fine retention), with the latest failure (a maximum: recomputed from the rows when
+    // a failure is deleted or changed)
+    script.push(
+        "CREATE TABLE statistics_rollup_addresses (level SMALLINT NOT NULL, \
+         bucket_start TIMESTAMPTZ NOT NULL, ip_address TEXT NOT NULL, failed BIGINT NOT NULL, \
+         last_failed TIMESTAMPTZ, PRIMARY KEY (level, bucket_start, ip_address))"
+            .into(),
+    );
+    script.push(
+        "CREATE INDEX idx_statistics_rollup_addresses_failed \
+         ON statistics_rollup_addresses (level, failed)"
+            .into(),
+    );
     script.push(
         "CREATE TABLE statistics_rollup_state (id SMALLINT PRIMARY KEY, status VARCHAR(16) NOT NULL, \
          zone VARCHAR(64) NOT NULL, fine_from TIMESTAMPTZ, max_event_at TIMESTAMPTZ, \
@@ -306,6 +324,7 @@ fn script_down() -> Vec<String> {
     for (table, _) in ROLLUPS {
         script.push(format!("DROP TABLE {table}"));
     }
+    script.push("DROP TABLE statistics_rollup_addresses".into());
     script.push("DROP TABLE statistics_rollup_state".into());
     script
 }

@@ -122,6 +122,48 @@ fn upsert(fact: &Fact, rows: &str, zone: &str) -> String {
     )
 }
 
+/// Adds the failed logins of `d` (alias `x`) to their addresses' cells: all time, and the
+/// local day for days in the fine retention; the latest failure by `GREATEST`.
+fn address_upsert(zone: &str) -> String {
+    format!(
+        "INSERT INTO statistics_rollup_addresses (level, bucket_start, ip_address, failed, last_failed) \
+         SELECT lv.l, CASE lv.l WHEN 0 THEN {all} ELSE {day} END, x.ip_address, SUM(x.sign), \
+           MAX(CASE WHEN x.sign > 0 THEN x.created_at END) \
+         FROM d x CROSS JOIN (VALUES (0), (2)) lv(l) \
+         WHERE x.success = FALSE AND x.ip_address IS NOT NULL AND x.created_at IS NOT NULL \
+           AND (lv.l = 0 OR x.created_at >= (SELECT fine_from FROM statistics_rollup_state WHERE id = 1)) \
+         GROUP BY 1, 2, 3 \
+         ON CONFLICT (level, bucket_start, ip_address) DO UPDATE SET \
+           failed = statistics_rollup_addresses.failed + EXCLUDED.failed, \
+           last_failed = GREATEST(statistics_rollup_addresses.last_failed, EXCLUDED.last_failed)",
+        all = bucket(0, "x.created_at", zone),
+        day = bucket(2, "x.created_at", zone),
+    )
+}
+
+/// A latest failure is a maximum, which a deletion cannot undo: the cells of addresses
+/// that lost a failure take theirs from the rows again.
+async fn recompute_last_failures(
+    db: &impl ConnectionTrait,
+    ips: &[&str],
+    zone: &str,
+) -> Result<(), DbErr> {
+    for chunk in ips.chunks(500) {
+        let mut sql = Sql::new(DatabaseBackend::Postgres);
+        let list: Vec<String> = chunk.iter().map(|ip| sql.bind(ip.to_string())).collect();
+        sql.push(&format!(
+            "UPDATE statistics_rollup_addresses a SET last_failed = \
+               (SELECT MAX(e.created_at) FROM login_events e WHERE e.ip_address = a.ip_address \
+                AND e.success = FALSE AND (a.level = 0 OR {day} = a.bucket_start)) \
+             WHERE a.ip_address IN ({})",
+            list.join(", "),
+            day = bucket(2, "e.created_at", zone),
+        ));
+        db.execute_raw(sql.statement()).await?;
+    }
+    Ok(())
+}
+
 #[derive(FromQueryResult)]
 struct StateRow {
     status: String,
@@ -181,21 +223,43 @@ pub async fn fold(db: &DatabaseConnection, settings: &RollupSettings) -> Result<
         for (i, fact) in facts.iter().enumerate() {
             with.push(format!("u{i} AS ({})", upsert(fact, "d", zone)));
         }
+        let addresses = source.table == "login_events";
+        if addresses {
+            with.push(format!("ua AS ({})", address_upsert(zone)));
+        }
         with.push(
             "s AS (UPDATE statistics_rollup_state SET applied_at = now(), \
              max_event_at = GREATEST(max_event_at, (SELECT MAX(event_at) FROM d)) \
              WHERE id = 1 AND EXISTS (SELECT 1 FROM d))"
                 .into(),
         );
-        let sql = format!("WITH {} SELECT COUNT(*) AS n FROM d", with.join(", "));
-        let count = Count::find_by_statement(sea_orm::Statement::from_string(
+        let negatives = if addresses {
+            "(SELECT string_agg(DISTINCT ip_address, chr(10)) FROM d WHERE success = FALSE AND sign < 0)"
+        } else {
+            "CAST(NULL AS TEXT)"
+        };
+        let sql = format!(
+            "WITH {} SELECT COUNT(*) AS n, {negatives} AS negatives FROM d",
+            with.join(", ")
+        );
+        #[derive(FromQueryResult)]
+        struct Folded {
+            n: i64,
+            negatives: Option<String>,
+        }
+        let row = Folded::find_by_statement(sea_orm::Statement::from_string(
             DatabaseBackend::Postgres,
             sql,
         ))
         .one(&txn)
-        .await?
-        .map_or(0, |c| c.n);
-        folded += count as u64;
+        .await?;
+        if let Some(row) = row {
+            folded += row.n as u64;
+            if let Some(ips) = row.negatives {
+                let ips: Vec<&str> = ips.split('\n').collect();
+                recompute_last_failures(&txn, &ips, zone).await?;
+            }
+        }
     }
     txn.commit().await?;
     Ok(Step::Folded(folded))
@@ -235,6 +299,12 @@ pub async fn prune(db: &DatabaseConnection, settings: &RollupSettings) -> Result
         ));
         removed += txn.execute_raw(sql.statement()).await?.rows_affected();
     }
+    let mut sql = Sql::new(DatabaseBackend::Postgres);
+    let p = sql.bind(from - Duration::days(2));
+    sql.push(&format!(
+        "DELETE FROM statistics_rollup_addresses WHERE (level = 2 AND bucket_start < {p}) OR failed = 0"
+    ));
+    removed += txn.execute_raw(sql.statement()).await?.rows_affected();
     txn.commit().await?;
     Ok(removed)
 }
@@ -314,6 +384,21 @@ pub async fn rebuild(db: &DatabaseConnection, settings: &RollupSettings) -> Resu
     for fact in facts::all() {
         script.extend(rebuild_fact(fact, zone, from));
     }
+    script.push("DELETE FROM statistics_rollup_addresses".into());
+    script.push(format!(
+        "INSERT INTO statistics_rollup_addresses (level, bucket_start, ip_address, failed, last_failed) \
+         SELECT 0, {all}, x.ip_address, COUNT(*), MAX(x.created_at) FROM login_events x \
+         WHERE x.success = FALSE AND x.ip_address IS NOT NULL GROUP BY x.ip_address",
+        all = bucket(0, "x.created_at", zone),
+    ));
+    script.push(format!(
+        "INSERT INTO statistics_rollup_addresses (level, bucket_start, ip_address, failed, last_failed) \
+         SELECT 2, {day}, x.ip_address, COUNT(*), MAX(x.created_at) FROM login_events x \
+         WHERE x.success = FALSE AND x.ip_address IS NOT NULL AND x.created_at >= TIMESTAMPTZ '{from}' \
+         GROUP BY 2, 3",
+        day = bucket(2, "x.created_at", zone),
+        from = from.format("%Y-%m-%d %H:%M:%S+00"),
+    ));
     for source in &SOURCES {
         script.push(format!("DELETE FROM {}", source.log));
     }

@@ -41,12 +41,13 @@ pub struct Report {
 }
 
 /// The groups the rollups serve.
-pub const GROUPS: [Group; 7] = [
+pub const GROUPS: [Group; 8] = [
     Group::Users,
     Group::Requests,
     Group::Financial,
     Group::Satisfaction,
     Group::Security,
+    Group::SuspiciousIps { limit: 40 },
     Group::Trends,
     Group::Trend {
         granularity: Granularity::Weekly,

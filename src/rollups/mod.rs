@@ -15,12 +15,13 @@ pub mod cover;
 pub mod facts;
 pub mod read;
 
+use crate::db::Sql;
 use crate::metrics::financial::{FinancialStats, PaymentMethodStats};
 use crate::metrics::overview::UserCounts;
 use crate::metrics::realtime::{Last24h, RealTimeStats};
 use crate::metrics::requests::{self, RequestStats};
 use crate::metrics::satisfaction::{RatingCount, SatisfactionStats};
-use crate::metrics::security::{self, SecurityCounts, SecurityStats};
+use crate::metrics::security::{self, SecurityCounts, SecurityStats, SuspiciousIp};
 use crate::metrics::trends::{self, Granularity, TrendPoint, Trends};
 use crate::metrics::{mean, money, money_mean, percent, sort_desc_then_key};
 use crate::stats::groups::{Figures, Group};
@@ -186,15 +187,25 @@ impl Rollups {
                 .map(|f| (Figures::Satisfaction(f), Source::Rollups)),
             Group::Security => match r.security_counts(window).await? {
                 Some(counts) => {
-                    let suspicious =
-                        security::suspicious(db, window, security::SUSPICIOUS_LIMIT).await?;
+                    let limit = security::SUSPICIOUS_LIMIT;
+                    let (suspicious, source) = match r.suspicious(window, limit).await? {
+                        Some(list) => (list, Source::Rollups),
+                        None => (
+                            security::suspicious(db, window, limit).await?,
+                            Source::Mixed,
+                        ),
+                    };
                     Some((
                         Figures::Security(SecurityStats { counts, suspicious }),
-                        Source::Mixed,
+                        source,
                     ))
                 }
                 None => None,
             },
+            Group::SuspiciousIps { limit } => r
+                .suspicious(window, limit as usize)
+                .await?
+                .map(|list| (Figures::SuspiciousIps(list), Source::Rollups)),
             Group::Trends if same_zone => r
                 .trends(window)
                 .await?
@@ -439,6 +450,133 @@ impl<D: ConnectionTrait> Reader<'_, D> {
             login_success_rate: percent(n - failed, n),
             security_alerts: alerts,
         }))
+    }
+
+    /// Addresses with at least 5 failed logins in the window, from the per-address cells:
+    /// all time, or local days of the fine retention plus raw edges (at most a day each),
+    /// plus the log; `None` (the rows answer) for a window reaching before the retention,
+    /// or while a deleted or changed failure waits in the log (a latest failure cannot be
+    /// undone by a sum).
+    async fn suspicious(
+        &self,
+        window: &Window,
+        limit: usize,
+    ) -> Result<Option<Vec<SuspiciousIp>>, DbErr> {
+        let zone = self.layout.zone;
+        let mut sql = Sql::new(DatabaseBackend::Postgres);
+        let min = sql.bind(security::SUSPICIOUS_MIN_FAILURES);
+        let mut branches = Vec::new();
+        let log = facts::LOGINS.log;
+        let log_range = |sql: &mut Sql, a: DateTime<Utc>, b: DateTime<Utc>| {
+            format!(
+                "SELECT x.ip_address, x.sign, CASE WHEN x.sign > 0 THEN x.created_at END FROM {log} x \
+                 WHERE x.success = FALSE AND x.created_at >= {} AND x.created_at < {}",
+                sql.bind(a),
+                sql.bind(b)
+            )
+        };
+        let raw = |sql: &mut Sql, a: DateTime<Utc>, b: DateTime<Utc>| {
+            format!(
+                "SELECT x.ip_address, 1, x.created_at FROM login_events x \
+                 WHERE x.success = FALSE AND x.created_at >= {} AND x.created_at < {}",
+                sql.bind(a),
+                sql.bind(b)
+            )
+        };
+        match window.start {
+            None if window.end == self.as_of => {
+                // an address below `min - (failures waiting in the log)` cannot reach `min`
+                branches.push(format!(
+                    "SELECT a.ip_address, a.failed, a.last_failed FROM statistics_rollup_addresses a \
+                     WHERE a.level = 0 AND a.failed >= {min} - \
+                       (SELECT COUNT(*) FROM {log} x WHERE x.success = FALSE AND x.sign > 0)"
+                ));
+                branches.push(log_range(
+                    &mut sql,
+                    cover::min_instant(),
+                    cover::max_instant(),
+                ));
+            }
+            None => return Ok(None),
+            Some(start) => {
+                if start < self.layout.fine_from {
+                    return Ok(None);
+                }
+                let first = start.with_timezone(&zone).date_naive();
+                let first = if day_start(zone, first) == start {
+                    first
+                } else {
+                    first + chrono::Days::new(1)
+                };
+                let last = window.end.with_timezone(&zone).date_naive();
+                if first < last {
+                    let (a, b) = (day_start(zone, first), day_start(zone, last));
+                    let (from, to) = (sql.bind(day_bucket(first)), sql.bind(day_bucket(last)));
+                    branches.push(format!(
+                        "SELECT a.ip_address, a.failed, a.last_failed FROM statistics_rollup_addresses a \
+                         WHERE a.level = 2 AND a.bucket_start >= {from} AND a.bucket_start < {to}"
+                    ));
+                    branches.push(log_range(&mut sql, a, b));
+                    branches.push(raw(&mut sql, start, a));
+                    branches.push(raw(&mut sql, b, window.end));
+                } else {
+                    branches.push(raw(&mut sql, start, window.end));
+                }
+            }
+        }
+        let lim = sql.bind(limit as i64);
+        sql.push(&format!(
+            "WITH g AS (SELECT status, zone, fine_from, max_event_at FROM statistics_rollup_state WHERE id = 1), \
+             lm AS (SELECT MAX(event_at) AS log_max, \
+                      COUNT(CASE WHEN success = FALSE AND sign < 0 THEN 1 END) AS undone FROM {log}), \
+             top AS (SELECT c.ip, SUM(c.failed) AS failed, MAX(c.last) AS last \
+                     FROM ({union}) c(ip, failed, last) GROUP BY c.ip HAVING SUM(c.failed) >= {min} \
+                     ORDER BY SUM(c.failed) DESC, c.ip COLLATE \"C\" ASC LIMIT {lim}) \
+             SELECT g.status AS g_status, g.zone AS g_zone, g.fine_from AS g_fine, g.max_event_at AS g_max, \
+               lm.log_max AS g_log, lm.undone AS undone, top.ip AS ip, CAST(top.failed AS BIGINT) AS failed, \
+               top.last AS last FROM g CROSS JOIN lm LEFT JOIN top ON TRUE \
+             ORDER BY top.failed DESC, top.ip COLLATE \"C\" ASC",
+            union = branches.join(" UNION ALL "),
+        ));
+        #[derive(FromQueryResult)]
+        struct AddressRow {
+            g_status: String,
+            g_zone: String,
+            g_fine: Option<DateTime<Utc>>,
+            g_max: Option<DateTime<Utc>>,
+            g_log: Option<DateTime<Utc>>,
+            undone: i64,
+            ip: Option<String>,
+            failed: Option<i64>,
+            last: Option<DateTime<Utc>>,
+        }
+        let rows = AddressRow::find_by_statement(sql.statement())
+            .all(self.db)
+            .await?;
+        let Some(first) = rows.first() else {
+            return Ok(None);
+        };
+        let seen = Seen {
+            status: first.g_status.clone(),
+            zone: first.g_zone.clone(),
+            fine_from: first.g_fine,
+            max_event_at: first.g_max,
+            log_max: first.g_log,
+        };
+        if !seen.allows(&self.layout, self.as_of) || first.undone > 0 {
+            return Ok(None);
+        }
+        Ok(Some(
+            rows.into_iter()
+                .filter_map(|r| {
+                    Some(SuspiciousIp {
+                        ip_address: r.ip?,
+                        failed: r.failed?,
+                        last_seen: r.last?,
+                    })
+                })
+                .collect(),
+        ))
     }
 
     /// Counts `[requests, completed, revenue cents, new users]` per key, over `read`'s
