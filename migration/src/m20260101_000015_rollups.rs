@@ -66,6 +66,7 @@ pub const SOURCES: [Source; 5] = [
         table: "reviews",
         log: "statistics_rollup_log_reviews",
         columns: &[
+            ("technician_id", "BIGINT"),
             ("rating", "SMALLINT"),
             ("would_recommend", "BOOLEAN"),
             ("created_at", "TIMESTAMPTZ"),
@@ -277,6 +278,16 @@ fn script_up() -> Vec<String> {
          ON statistics_rollup_addresses (level, failed)"
             .into(),
     );
+    // reviews per technician, by the slice of their request: all time (level 0) and per
+    // local day (level 2, for the fine retention)
+    script.push(
+        "CREATE TABLE statistics_rollup_technician_reviews (level SMALLINT NOT NULL, \
+         gset SMALLINT NOT NULL, bucket_start TIMESTAMPTZ NOT NULL, city TEXT NOT NULL, \
+         specialty TEXT NOT NULL, technician_id BIGINT NOT NULL, n BIGINT NOT NULL, \
+         rating_sum BIGINT NOT NULL, \
+         PRIMARY KEY (level, gset, bucket_start, city, specialty, technician_id))"
+            .into(),
+    );
     script.push(
         "CREATE TABLE statistics_rollup_state (id SMALLINT PRIMARY KEY, status VARCHAR(16) NOT NULL, \
          zone VARCHAR(64) NOT NULL, fine_from TIMESTAMPTZ, max_event_at TIMESTAMPTZ, \
@@ -325,6 +336,7 @@ fn script_down() -> Vec<String> {
         script.push(format!("DROP TABLE {table}"));
     }
     script.push("DROP TABLE statistics_rollup_addresses".into());
+    script.push("DROP TABLE statistics_rollup_technician_reviews".into());
     script.push("DROP TABLE statistics_rollup_state".into());
     script
 }

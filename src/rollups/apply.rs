@@ -141,6 +141,28 @@ fn address_upsert(zone: &str) -> String {
     )
 }
 
+/// Adds the reviews of `d` (alias `x`) to their technicians' cells, in every grouping of
+/// their request's slice: all time, and the local day for days in the fine retention.
+fn technician_upsert(zone: &str) -> String {
+    format!(
+        "INSERT INTO statistics_rollup_technician_reviews \
+           (level, gset, bucket_start, city, specialty, technician_id, n, rating_sum) \
+         SELECT lv.l, gs.g, CASE lv.l WHEN 0 THEN {all} ELSE {day} END, \
+           CASE WHEN gs.g IN (1, 3) THEN x.city ELSE '' END, \
+           CASE WHEN gs.g IN (2, 3) THEN x.specialty ELSE '' END, x.technician_id, \
+           SUM(x.sign), SUM(x.sign * x.rating) \
+         FROM d x CROSS JOIN (VALUES (0), (2)) lv(l) CROSS JOIN (VALUES (0), (1), (2), (3)) gs(g) \
+         WHERE x.technician_id IS NOT NULL AND x.created_at IS NOT NULL \
+           AND (lv.l = 0 OR x.created_at >= (SELECT fine_from FROM statistics_rollup_state WHERE id = 1)) \
+         GROUP BY 1, 2, 3, 4, 5, 6 HAVING SUM(x.sign) <> 0 OR SUM(x.sign * x.rating) <> 0 \
+         ON CONFLICT (level, gset, bucket_start, city, specialty, technician_id) DO UPDATE SET \
+           n = statistics_rollup_technician_reviews.n + EXCLUDED.n, \
+           rating_sum = statistics_rollup_technician_reviews.rating_sum + EXCLUDED.rating_sum",
+        all = bucket(0, "x.created_at", zone),
+        day = bucket(2, "x.created_at", zone),
+    )
+}
+
 /// A latest failure is a maximum, which a deletion cannot undo: the cells of addresses
 /// that lost a failure take theirs from the rows again.
 async fn recompute_last_failures(
@@ -227,6 +249,9 @@ pub async fn fold(db: &DatabaseConnection, settings: &RollupSettings) -> Result<
         if addresses {
             with.push(format!("ua AS ({})", address_upsert(zone)));
         }
+        if source.table == "reviews" {
+            with.push(format!("ut AS ({})", technician_upsert(zone)));
+        }
         with.push(
             "s AS (UPDATE statistics_rollup_state SET applied_at = now(), \
              max_event_at = GREATEST(max_event_at, (SELECT MAX(event_at) FROM d)) \
@@ -303,6 +328,12 @@ pub async fn prune(db: &DatabaseConnection, settings: &RollupSettings) -> Result
     let p = sql.bind(from - Duration::days(2));
     sql.push(&format!(
         "DELETE FROM statistics_rollup_addresses WHERE (level = 2 AND bucket_start < {p}) OR failed = 0"
+    ));
+    removed += txn.execute_raw(sql.statement()).await?.rows_affected();
+    let mut sql = Sql::new(DatabaseBackend::Postgres);
+    let p = sql.bind(from - Duration::days(2));
+    sql.push(&format!(
+        "DELETE FROM statistics_rollup_technician_reviews WHERE (level = 2 AND bucket_start < {p}) OR n = 0"
     ));
     removed += txn.execute_raw(sql.statement()).await?.rows_affected();
     txn.commit().await?;
@@ -383,6 +414,34 @@ pub async fn rebuild(db: &DatabaseConnection, settings: &RollupSettings) -> Resu
     }
     for fact in facts::all() {
         script.extend(rebuild_fact(fact, zone, from));
+    }
+    script.push("DELETE FROM statistics_rollup_technician_reviews".into());
+    script.push(format!(
+        "INSERT INTO statistics_rollup_technician_reviews \
+           (level, gset, bucket_start, city, specialty, technician_id, n, rating_sum) \
+         SELECT 2, 3, {day}, COALESCE(sr.city, ''), COALESCE(sr.specialty, ''), x.technician_id, \
+           COUNT(*), SUM(x.rating) FROM reviews x LEFT JOIN repair_requests sr ON sr.id = x.request_id \
+         WHERE x.technician_id IS NOT NULL AND x.created_at >= TIMESTAMPTZ '{from}' GROUP BY 3, 4, 5, 6",
+        day = bucket(2, "x.created_at", zone),
+        from = from.format("%Y-%m-%d %H:%M:%S+00"),
+    ));
+    script.push(format!(
+        "INSERT INTO statistics_rollup_technician_reviews \
+           (level, gset, bucket_start, city, specialty, technician_id, n, rating_sum) \
+         SELECT 0, 3, {all}, COALESCE(sr.city, ''), COALESCE(sr.specialty, ''), x.technician_id, \
+           COUNT(*), SUM(x.rating) FROM reviews x LEFT JOIN repair_requests sr ON sr.id = x.request_id \
+         WHERE x.technician_id IS NOT NULL GROUP BY 3, 4, 5, 6",
+        all = bucket(0, "x.created_at", zone),
+    ));
+    for g in 0..3 {
+        let c = if g & 1 == 1 { "city" } else { "''" };
+        let sp = if g & 2 == 2 { "specialty" } else { "''" };
+        script.push(format!(
+            "INSERT INTO statistics_rollup_technician_reviews \
+               (level, gset, bucket_start, city, specialty, technician_id, n, rating_sum) \
+             SELECT level, {g}, bucket_start, {c}, {sp}, technician_id, SUM(n), SUM(rating_sum) \
+             FROM statistics_rollup_technician_reviews WHERE gset = 3 GROUP BY level, bucket_start, 4, 5, technician_id"
+        ));
     }
     script.push("DELETE FROM statistics_rollup_addresses".into());
     script.push(format!(

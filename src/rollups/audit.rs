@@ -41,13 +41,18 @@ pub struct Report {
 }
 
 /// The groups the rollups serve.
-pub const GROUPS: [Group; 8] = [
+pub const GROUPS: [Group; 10] = [
     Group::Users,
     Group::Requests,
     Group::Financial,
     Group::Satisfaction,
     Group::Security,
     Group::SuspiciousIps { limit: 40 },
+    Group::Technicians,
+    Group::TopTechnicians {
+        limit: 25,
+        min_reviews: 1,
+    },
     Group::Trends,
     Group::Trend {
         granularity: Granularity::Weekly,
@@ -187,7 +192,7 @@ pub async fn some_slice(db: &impl ConnectionTrait) -> Result<(String, String), D
 
 /// Compares every group of `GROUPS` under every window, raw against rollups.
 pub async fn audit(
-    db: &impl ConnectionTrait,
+    db: &sea_orm::DatabaseConnection,
     settings: RollupSettings,
     windows: &[Window],
 ) -> Result<Report, DbErr> {

@@ -22,6 +22,7 @@ use crate::metrics::realtime::{Last24h, RealTimeStats};
 use crate::metrics::requests::{self, RequestStats};
 use crate::metrics::satisfaction::{RatingCount, SatisfactionStats};
 use crate::metrics::security::{self, SecurityCounts, SecurityStats, SuspiciousIp};
+use crate::metrics::technicians::{self, TechnicianStats};
 use crate::metrics::trends::{self, Granularity, TrendPoint, Trends};
 use crate::metrics::{mean, money, money_mean, percent, sort_desc_then_key};
 use crate::stats::groups::{Figures, Group};
@@ -31,7 +32,10 @@ use chrono_tz::Tz;
 use cover::{Cells, Cover, DAY, Layout, cover, day_bucket, day_start};
 use facts::Fact;
 use read::{Part, Read, Row, Seen};
-use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr, FromQueryResult};
+use sea_orm::{
+    AccessMode, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, FromQueryResult,
+    IsolationLevel, TransactionSession, TransactionTrait,
+};
 use serde::{Deserialize, Serialize};
 use std::sync::Mutex;
 
@@ -155,7 +159,7 @@ impl Rollups {
     /// serve it exactly (the caller reads the raw path).
     pub async fn compute(
         &self,
-        db: &impl ConnectionTrait,
+        db: &DatabaseConnection,
         group: Group,
         window: &Window,
     ) -> Result<Option<(Figures, Source)>, DbErr> {
@@ -202,6 +206,14 @@ impl Rollups {
                 }
                 None => None,
             },
+            Group::Technicians => r
+                .technicians(window, None)
+                .await?
+                .map(|t| (Figures::Technicians(t), Source::Rollups)),
+            Group::TopTechnicians { limit, min_reviews } => r
+                .technicians(window, Some((limit as usize, min_reviews.into())))
+                .await?
+                .map(|t| (Figures::TopTechnicians(t.top), Source::Rollups)),
             Group::SuspiciousIps { limit } => r
                 .suspicious(window, limit as usize)
                 .await?
@@ -450,6 +462,159 @@ impl<D: ConnectionTrait> Reader<'_, D> {
             login_success_rate: percent(n - failed, n),
             security_alerts: alerts,
         }))
+    }
+
+    /// The technicians group (or a top list alone, `top = (limit, min_reviews)`) with the
+    /// reviews per technician from their cells: all time, or local days of the fine
+    /// retention plus raw edges, plus the log; the technicians' own rows, and the completed
+    /// requests and revenue of the few listed, are read as on the raw path. One
+    /// REPEATABLE READ snapshot holds the check of the rollups' state and the reads.
+    async fn technicians(
+        &self,
+        window: &Window,
+        top: Option<(usize, i64)>,
+    ) -> Result<Option<TechnicianStats>, DbErr>
+    where
+        D: TransactionTrait,
+    {
+        let zone = self.layout.zone;
+        // cells: (level, bucket range); raw edges
+        let (cells, edges): (
+            (
+                i16,
+                Option<(DateTime<Utc>, DateTime<Utc>, DateTime<Utc>, DateTime<Utc>)>,
+            ),
+            Vec<(DateTime<Utc>, DateTime<Utc>)>,
+        ) = match window.start {
+            None if window.end == self.as_of => ((cover::ALL, None), Vec::new()),
+            None => return Ok(None),
+            Some(start) => {
+                if start < self.layout.fine_from {
+                    return Ok(None);
+                }
+                let first = start.with_timezone(&zone).date_naive();
+                let first = if day_start(zone, first) == start {
+                    first
+                } else {
+                    first + chrono::Days::new(1)
+                };
+                let last = window.end.with_timezone(&zone).date_naive();
+                if first < last {
+                    let (a, b) = (day_start(zone, first), day_start(zone, last));
+                    (
+                        (DAY, Some((day_bucket(first), day_bucket(last), a, b))),
+                        vec![(start, a), (b, window.end)],
+                    )
+                } else {
+                    ((-1, None), vec![(start, window.end)])
+                }
+            }
+        };
+        let part = Part::slice(&window.city, &window.specialty, 0);
+        let per_tech = move |s: &mut crate::metrics::Scope<'_>| -> String {
+            let mut branches = Vec::new();
+            let slice = |s: &mut crate::metrics::Scope<'_>, city: &str, specialty: &str| {
+                let mut out = String::new();
+                if let Some(c) = &part.city {
+                    out.push_str(&format!(" AND {city} = {}", s.sql.bind(c.clone())));
+                }
+                if let Some(sp) = &part.specialty {
+                    out.push_str(&format!(" AND {specialty} = {}", s.sql.bind(sp.clone())));
+                }
+                out
+            };
+            let g = part.gset;
+            match cells {
+                (cover::ALL, _) => {
+                    let sl = slice(s, "c.city", "c.specialty");
+                    branches.push(format!(
+                        "SELECT c.technician_id, c.n, c.rating_sum FROM statistics_rollup_technician_reviews c \
+                         WHERE c.level = 0 AND c.gset = {g}{sl}"
+                    ));
+                    let sl = slice(s, "x.city", "x.specialty");
+                    branches.push(format!(
+                        "SELECT x.technician_id, x.sign, x.sign * x.rating FROM statistics_rollup_log_reviews x \
+                         WHERE x.technician_id IS NOT NULL{sl}"
+                    ));
+                }
+                (DAY, Some((from, to, a, b))) => {
+                    let (from, to) = (s.sql.bind(from), s.sql.bind(to));
+                    let sl = slice(s, "c.city", "c.specialty");
+                    branches.push(format!(
+                        "SELECT c.technician_id, c.n, c.rating_sum FROM statistics_rollup_technician_reviews c \
+                         WHERE c.level = 2 AND c.gset = {g} AND c.bucket_start >= {from} AND c.bucket_start < {to}{sl}"
+                    ));
+                    let (a, b) = (s.sql.bind(a), s.sql.bind(b));
+                    let sl = slice(s, "x.city", "x.specialty");
+                    branches.push(format!(
+                        "SELECT x.technician_id, x.sign, x.sign * x.rating FROM statistics_rollup_log_reviews x \
+                         WHERE x.technician_id IS NOT NULL AND x.created_at >= {a} AND x.created_at < {b}{sl}"
+                    ));
+                }
+                _ => {}
+            }
+            for (a, b) in &edges {
+                let (a, b) = (s.sql.bind(*a), s.sql.bind(*b));
+                let join = if g != 0 {
+                    " JOIN repair_requests sr ON sr.id = v.request_id"
+                } else {
+                    ""
+                };
+                let sl = slice(s, "sr.city", "sr.specialty");
+                branches.push(format!(
+                    "SELECT v.technician_id, 1, v.rating FROM reviews v{join} \
+                     WHERE v.technician_id IS NOT NULL AND v.created_at >= {a} AND v.created_at < {b}{sl}"
+                ));
+            }
+            format!(
+                "SELECT c.technician_id, CAST(SUM(c.n) AS BIGINT) AS n, CAST(SUM(c.rating_sum) AS BIGINT) AS rating_sum \
+                 FROM ({}) c(technician_id, n, rating_sum) GROUP BY c.technician_id HAVING SUM(c.n) > 0",
+                branches.join(" UNION ALL ")
+            )
+        };
+        let txn = self
+            .db
+            .begin_with_config(
+                Some(IsolationLevel::RepeatableRead),
+                Some(AccessMode::ReadOnly),
+            )
+            .await?;
+        #[derive(FromQueryResult)]
+        struct Guard {
+            status: String,
+            zone: String,
+            fine_from: Option<DateTime<Utc>>,
+            max_event_at: Option<DateTime<Utc>>,
+            log_max: Option<DateTime<Utc>>,
+        }
+        let guard = Guard::find_by_statement(sea_orm::Statement::from_string(
+            DatabaseBackend::Postgres,
+            "SELECT status, zone, fine_from, max_event_at, \
+               (SELECT MAX(event_at) FROM statistics_rollup_log_reviews) AS log_max \
+             FROM statistics_rollup_state WHERE id = 1",
+        ))
+        .one(&txn)
+        .await?;
+        let Some(guard) = guard else { return Ok(None) };
+        let seen = Seen {
+            status: guard.status,
+            zone: guard.zone,
+            fine_from: guard.fine_from,
+            max_event_at: guard.max_event_at,
+            log_max: guard.log_max,
+        };
+        if !seen.allows(&self.layout, self.as_of) {
+            return Ok(None);
+        }
+        let stats = match top {
+            None => technicians::compute_with(&txn, window, &per_tech).await?,
+            Some((limit, min_reviews)) => TechnicianStats {
+                counts: technicians::TechnicianCounts::default(),
+                top: technicians::top_with(&txn, window, limit, min_reviews, &per_tech).await?,
+            },
+        };
+        txn.commit().await?;
+        Ok(Some(stats))
     }
 
     /// Addresses with at least 5 failed logins in the window, from the per-address cells:

@@ -19,6 +19,8 @@ const STATS: &str = "query($f: StatsFilter) { globalStatistics(filter: $f) { \
   satisfaction { totalReviews avgRating satisfactionRate recommendationRate ratingDistribution { rating count } } \
   security { totalLogins failedLogins loginSuccessRate } \
   trends { daily { requests completed revenue newUsers } weekly { requests } monthly { requests } } \
+  technicians { total verified available avgRating \
+    topTechnicians(minReviews: 1) { technicianId name avgRating reviews completedRequests revenue } } \
   meta { entries { group source } } } }";
 
 const LIVE: &str = "{ realTimeStats { last24h { newRequests completedRequests revenue failedLogins } \
@@ -107,6 +109,8 @@ fn expected_sources(engine: &Engine) -> Vec<(String, String)> {
         of("requests", "ROLLUPS"),
         of("satisfaction", "ROLLUPS"),
         of("security", "ROLLUPS"),
+        of("technicians", "ROLLUPS"),
+        of("technicians.top(5,1)", "ROLLUPS"),
         of("trends", "ROLLUPS"),
         of("users", "ROLLUPS"),
     ]
@@ -193,6 +197,20 @@ fn assert_hand_worked(all: &Value, last30: &Value) {
             })
             .sum()
     };
+    // technician 1 (U Three): reviews of B (5) and C (2); B completed and paid 10000.50
+    let t = &all["technicians"];
+    assert_eq!([&t["total"], &t["verified"], &t["available"]], [1, 1, 1]);
+    approx(&t["avgRating"], 3.5);
+    assert_eq!(
+        t["topTechnicians"],
+        json!([{ "technicianId": "1", "name": "U Three", "avgRating": 3.5, "reviews": 2,
+                 "completedRequests": 1, "revenue": "10000.50" }])
+    );
+    // within 30 days only B's review
+    let t = &last30["technicians"];
+    approx(&t["avgRating"], 5.0);
+    assert_eq!(t["topTechnicians"][0]["reviews"], 1);
+    assert_eq!(t["topTechnicians"][0]["completedRequests"], 1);
     let daily = &all["trends"]["daily"];
     assert_eq!(daily.as_array().unwrap().len(), 7);
     assert_eq!(sum(daily, "requests"), 2);
