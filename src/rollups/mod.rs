@@ -248,6 +248,9 @@ impl Rollups {
     }
 }
 
+/// A raw range `[a, b)`.
+type Edge = (DateTime<Utc>, DateTime<Utc>);
+
 /// One read at one instant.
 struct Reader<'d, D> {
     db: &'d D,
@@ -478,15 +481,18 @@ impl<D: ConnectionTrait> Reader<'_, D> {
         D: TransactionTrait,
     {
         let zone = self.layout.zone;
-        // cells: (level, bucket range); raw edges
-        let (cells, edges): (
-            (
-                i16,
-                Option<(DateTime<Utc>, DateTime<Utc>, DateTime<Utc>, DateTime<Utc>)>,
+        // the cells (all time, or whole local days) and the raw edges
+        let (cells, edges): (Option<Cells>, Vec<Edge>) = match window.start {
+            None if window.end == self.as_of => (
+                Some(Cells {
+                    level: cover::ALL,
+                    from: cover::epoch(),
+                    to: cover::epoch(),
+                    a: cover::min_instant(),
+                    b: cover::max_instant(),
+                }),
+                Vec::new(),
             ),
-            Vec<(DateTime<Utc>, DateTime<Utc>)>,
-        ) = match window.start {
-            None if window.end == self.as_of => ((cover::ALL, None), Vec::new()),
             None => return Ok(None),
             Some(start) => {
                 if start < self.layout.fine_from {
@@ -501,12 +507,16 @@ impl<D: ConnectionTrait> Reader<'_, D> {
                 let last = window.end.with_timezone(&zone).date_naive();
                 if first < last {
                     let (a, b) = (day_start(zone, first), day_start(zone, last));
-                    (
-                        (DAY, Some((day_bucket(first), day_bucket(last), a, b))),
-                        vec![(start, a), (b, window.end)],
-                    )
+                    let days = Cells {
+                        level: DAY,
+                        from: day_bucket(first),
+                        to: day_bucket(last),
+                        a,
+                        b,
+                    };
+                    (Some(days), vec![(start, a), (b, window.end)])
                 } else {
-                    ((-1, None), vec![(start, window.end)])
+                    (None, vec![(start, window.end)])
                 }
             }
         };
@@ -525,7 +535,7 @@ impl<D: ConnectionTrait> Reader<'_, D> {
             };
             let g = part.gset;
             match cells {
-                (cover::ALL, _) => {
+                Some(c) if c.level == cover::ALL => {
                     let sl = slice(s, "c.city", "c.specialty");
                     branches.push(format!(
                         "SELECT c.technician_id, c.n, c.rating_sum FROM statistics_rollup_technician_reviews c \
@@ -537,21 +547,21 @@ impl<D: ConnectionTrait> Reader<'_, D> {
                          WHERE x.technician_id IS NOT NULL{sl}"
                     ));
                 }
-                (DAY, Some((from, to, a, b))) => {
-                    let (from, to) = (s.sql.bind(from), s.sql.bind(to));
+                Some(c) => {
+                    let (from, to) = (s.sql.bind(c.from), s.sql.bind(c.to));
                     let sl = slice(s, "c.city", "c.specialty");
                     branches.push(format!(
                         "SELECT c.technician_id, c.n, c.rating_sum FROM statistics_rollup_technician_reviews c \
                          WHERE c.level = 2 AND c.gset = {g} AND c.bucket_start >= {from} AND c.bucket_start < {to}{sl}"
                     ));
-                    let (a, b) = (s.sql.bind(a), s.sql.bind(b));
+                    let (a, b) = (s.sql.bind(c.a), s.sql.bind(c.b));
                     let sl = slice(s, "x.city", "x.specialty");
                     branches.push(format!(
                         "SELECT x.technician_id, x.sign, x.sign * x.rating FROM statistics_rollup_log_reviews x \
                          WHERE x.technician_id IS NOT NULL AND x.created_at >= {a} AND x.created_at < {b}{sl}"
                     ));
                 }
-                _ => {}
+                None => {}
             }
             for (a, b) in &edges {
                 let (a, b) = (s.sql.bind(*a), s.sql.bind(*b));
