@@ -96,7 +96,7 @@ enum Command {
         /// Only time the statistics read through the rollups (PostgreSQL; built first when
         /// stale, and the rebuild timed).
         #[arg(long)]
-        rollups: bool,
+        through_rollups: bool,
         #[command(flatten)]
         settings: Settings,
     },
@@ -408,13 +408,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             runs,
             fingerprint_every_ms,
             refusals,
-            rollups,
+            through_rollups,
             settings,
         } => {
             let config = settings.into_config(SecretSource::Unused)?;
             let db = open(&config).await?;
             let timings = match fingerprint_every_ms {
-                _ if rollups => crate::bench::rollups(&config, runs.clamp(1, 1000)).await?,
+                _ if through_rollups => crate::bench::rollups(&config, runs.clamp(1, 1000)).await?,
                 _ if refusals => {
                     crate::bench::refusals(&db, config.clone(), runs.clamp(1, 100_000)).await?
                 }

@@ -37,6 +37,7 @@ pub const SOURCES: [Source; 5] = [
         table: "repair_requests",
         log: "statistics_rollup_log_requests",
         columns: &[
+            ("technician_id", "BIGINT"),
             ("status", "VARCHAR(32)"),
             ("is_urgent", "BOOLEAN"),
             ("created_at", "TIMESTAMPTZ"),
@@ -51,6 +52,7 @@ pub const SOURCES: [Source; 5] = [
         table: "payments",
         log: "statistics_rollup_log_payments",
         columns: &[
+            ("technician_id", "BIGINT"),
             ("method", "VARCHAR(32)"),
             ("status", "VARCHAR(32)"),
             ("amount", "NUMERIC(15,2)"),
@@ -278,13 +280,16 @@ fn script_up() -> Vec<String> {
          ON statistics_rollup_addresses (level, failed)"
             .into(),
     );
-    // reviews per technician, by the slice of their request: all time (level 0) and per
-    // local day (level 2, for the fine retention)
+    // per technician, by the slice of the request: reviews and their rating sum (by the
+    // review's time), completed requests (by the request's creation) and completed
+    // revenue (by the payment's creation); all time (level 0) and per local day (level 2,
+    // for the fine retention)
     script.push(
-        "CREATE TABLE statistics_rollup_technician_reviews (level SMALLINT NOT NULL, \
+        "CREATE TABLE statistics_rollup_technicians (level SMALLINT NOT NULL, \
          gset SMALLINT NOT NULL, bucket_start TIMESTAMPTZ NOT NULL, city TEXT NOT NULL, \
-         specialty TEXT NOT NULL, technician_id BIGINT NOT NULL, n BIGINT NOT NULL, \
-         rating_sum BIGINT NOT NULL, \
+         specialty TEXT NOT NULL, technician_id BIGINT NOT NULL, \
+         reviews BIGINT NOT NULL DEFAULT 0, rating_sum BIGINT NOT NULL DEFAULT 0, \
+         completed BIGINT NOT NULL DEFAULT 0, revenue NUMERIC NOT NULL DEFAULT 0, \
          PRIMARY KEY (level, gset, bucket_start, city, specialty, technician_id))"
             .into(),
     );
@@ -336,7 +341,7 @@ fn script_down() -> Vec<String> {
         script.push(format!("DROP TABLE {table}"));
     }
     script.push("DROP TABLE statistics_rollup_addresses".into());
-    script.push("DROP TABLE statistics_rollup_technician_reviews".into());
+    script.push("DROP TABLE statistics_rollup_technicians".into());
     script.push("DROP TABLE statistics_rollup_state".into());
     script
 }

@@ -59,31 +59,22 @@ pub struct TechnicianStats {
 
 /// Computes the technicians group with the default top list.
 pub async fn compute(db: &impl ConnectionTrait, window: &Window) -> Result<TechnicianStats, DbErr> {
-    compute_with(db, window, &reviews_per_technician).await
-}
-
-/// Writes a subquery of the reviews in the window's period and slice per technician,
-/// `(technician_id, n, rating_sum)`, binding its values into the scope: from the reviews
-/// (`reviews_per_technician`) or from elsewhere (the rollups).
-pub type PerTechnician = dyn Fn(&mut Scope<'_>) -> String + Send + Sync;
-
-/// The technicians group with the reviews per technician written by `per_tech`.
-pub async fn compute_with(
-    db: &impl ConnectionTrait,
-    window: &Window,
-    per_tech: &PerTechnician,
-) -> Result<TechnicianStats, DbErr> {
     // two independent statements: run at once, on two pooled connections
     let (counts, top) = tokio::try_join!(
-        counts(db, window, per_tech),
-        top_with(db, window, TOP_LIMIT, TOP_MIN_REVIEWS, per_tech)
+        counts(db, window, &reviews_per_technician),
+        top(db, window, TOP_LIMIT, TOP_MIN_REVIEWS)
     )?;
     Ok(TechnicianStats { counts, top })
 }
 
+/// Writes a subquery of the reviews in the window's period and slice per technician,
+/// with at least the columns `(technician_id, n, rating_sum)`, binding its values into the
+/// scope: from the reviews (`reviews_per_technician`) or from the rollups.
+pub type PerTechnician = dyn Fn(&mut Scope<'_>) -> String + Send + Sync;
+
 /// Reviews in the period per technician that exists at `asOf` and is in the slice, as a
 /// subquery `(technician_id, n, rating_sum)`.
-pub fn reviews_per_technician(s: &mut Scope<'_>) -> String {
+fn reviews_per_technician(s: &mut Scope<'_>) -> String {
     let exists = s.exists("v.created_at");
     let period = s.in_period("v.created_at");
     let (join, slice) = s.request_slice("v");
@@ -122,7 +113,8 @@ struct TopRow {
     revenue_cents: i64,
 }
 
-async fn counts(
+/// The counts and the mean rating with the reviews per technician written by `per_tech`.
+pub async fn counts(
     db: &impl ConnectionTrait,
     window: &Window,
     per_tech: &PerTechnician,
@@ -155,22 +147,11 @@ pub async fn top(
     limit: usize,
     min_reviews: i64,
 ) -> Result<Vec<TopTechnician>, DbErr> {
-    top_with(db, window, limit, min_reviews, &reviews_per_technician).await
-}
-
-/// The top list with the reviews per technician written by `per_tech`.
-pub async fn top_with(
-    db: &impl ConnectionTrait,
-    window: &Window,
-    limit: usize,
-    min_reviews: i64,
-    per_tech: &PerTechnician,
-) -> Result<Vec<TopTechnician>, DbErr> {
     let mut s = Scope::new(db.get_database_backend(), window);
     let backend = s.backend();
     let t_exists = s.exists("t.created_at");
     let t_slice = s.slice("t");
-    let per_tech = per_tech(&mut s);
+    let per_tech = reviews_per_technician(&mut s);
     let min = s.sql.bind(min_reviews);
     // completed requests in the period, per technician
     let r_state = s.request_completed("r");

@@ -141,26 +141,104 @@ fn address_upsert(zone: &str) -> String {
     )
 }
 
-/// Adds the reviews of `d` (alias `x`) to their technicians' cells, in every grouping of
-/// their request's slice: all time, and the local day for days in the fine retention.
-fn technician_upsert(zone: &str) -> String {
+/// What each source adds to the per-technician cells, by its row's creation:
+/// `(table, filter, column, value)` over the alias `x` (a log row or a platform row).
+pub const PER_TECHNICIAN: [(&str, &str, &str, &str); 4] = [
+    ("reviews", "TRUE", "reviews", "1"),
+    ("reviews", "TRUE", "rating_sum", "x.rating"),
+    (
+        "repair_requests",
+        "x.status = 'completed'",
+        "completed",
+        "1",
+    ),
+    ("payments", "x.status = 'completed'", "revenue", "x.amount"),
+];
+
+/// The per-technician `(filter, column, value)` a source feeds.
+fn technician_columns(table: &str) -> Vec<(&'static str, &'static str, &'static str)> {
+    PER_TECHNICIAN
+        .iter()
+        .filter(|(t, ..)| *t == table)
+        .map(|(_, filter, col, value)| (*filter, *col, *value))
+        .collect()
+}
+
+/// Adds the entries of `d` (alias `x`) from `table`'s log to their technicians' cells, in
+/// every grouping of their request's slice: all time, and the local day (of the row's
+/// creation) for days in the fine retention.
+fn technician_upsert(table: &str, zone: &str) -> String {
+    let cols = technician_columns(table);
+    let filter = cols[0].0;
+    let names: Vec<&str> = cols.iter().map(|c| c.1).collect();
+    let sums: Vec<String> = cols
+        .iter()
+        .map(|(_, _, v)| format!("SUM(x.sign * ({v}))"))
+        .collect();
+    let nonzero: Vec<String> = sums.iter().map(|s| format!("{s} <> 0")).collect();
+    let updates: Vec<String> = names
+        .iter()
+        .map(|n| format!("{n} = statistics_rollup_technicians.{n} + EXCLUDED.{n}"))
+        .collect();
     format!(
-        "INSERT INTO statistics_rollup_technician_reviews \
-           (level, gset, bucket_start, city, specialty, technician_id, n, rating_sum) \
+        "INSERT INTO statistics_rollup_technicians \
+           (level, gset, bucket_start, city, specialty, technician_id, {names}) \
          SELECT lv.l, gs.g, CASE lv.l WHEN 0 THEN {all} ELSE {day} END, \
            CASE WHEN gs.g IN (1, 3) THEN x.city ELSE '' END, \
-           CASE WHEN gs.g IN (2, 3) THEN x.specialty ELSE '' END, x.technician_id, \
-           SUM(x.sign), SUM(x.sign * x.rating) \
+           CASE WHEN gs.g IN (2, 3) THEN x.specialty ELSE '' END, x.technician_id, {sums} \
          FROM d x CROSS JOIN (VALUES (0), (2)) lv(l) CROSS JOIN (VALUES (0), (1), (2), (3)) gs(g) \
-         WHERE x.technician_id IS NOT NULL AND x.created_at IS NOT NULL \
+         WHERE x.technician_id IS NOT NULL AND x.created_at IS NOT NULL AND {filter} \
            AND (lv.l = 0 OR x.created_at >= (SELECT fine_from FROM statistics_rollup_state WHERE id = 1)) \
-         GROUP BY 1, 2, 3, 4, 5, 6 HAVING SUM(x.sign) <> 0 OR SUM(x.sign * x.rating) <> 0 \
-         ON CONFLICT (level, gset, bucket_start, city, specialty, technician_id) DO UPDATE SET \
-           n = statistics_rollup_technician_reviews.n + EXCLUDED.n, \
-           rating_sum = statistics_rollup_technician_reviews.rating_sum + EXCLUDED.rating_sum",
+         GROUP BY 1, 2, 3, 4, 5, 6 HAVING {nonzero} \
+         ON CONFLICT (level, gset, bucket_start, city, specialty, technician_id) DO UPDATE SET {updates}",
+        names = names.join(", "),
         all = bucket(0, "x.created_at", zone),
         day = bucket(2, "x.created_at", zone),
+        sums = sums.join(", "),
+        nonzero = nonzero.join(" OR "),
+        updates = updates.join(", "),
     )
+}
+
+/// Fills the per-technician cells of `table`'s columns from its rows (finest grouping).
+fn technician_rebuild(table: &str, zone: &str, fine_from: DateTime<Utc>) -> Vec<String> {
+    let cols = technician_columns(table);
+    let filter = cols[0].0;
+    let names: Vec<&str> = cols.iter().map(|c| c.1).collect();
+    let sums: Vec<String> = cols.iter().map(|(_, _, v)| format!("SUM({v})")).collect();
+    let updates: Vec<String> = names
+        .iter()
+        .map(|n| format!("{n} = statistics_rollup_technicians.{n} + EXCLUDED.{n}"))
+        .collect();
+    let (from, city, specialty) = if table == "repair_requests" {
+        ("repair_requests x", "x.city", "x.specialty")
+    } else {
+        (
+            if table == "payments" {
+                "payments x LEFT JOIN repair_requests sr ON sr.id = x.request_id"
+            } else {
+                "reviews x LEFT JOIN repair_requests sr ON sr.id = x.request_id"
+            },
+            "COALESCE(sr.city, '')",
+            "COALESCE(sr.specialty, '')",
+        )
+    };
+    let since = format!("TIMESTAMPTZ '{}'", fine_from.format("%Y-%m-%d %H:%M:%S+00"));
+    [(0, bucket(0, "x.created_at", zone), "TRUE".to_string()), (2, bucket(2, "x.created_at", zone), format!("x.created_at >= {since}"))]
+        .into_iter()
+        .map(|(level, b, when)| {
+            format!(
+                "INSERT INTO statistics_rollup_technicians \
+                   (level, gset, bucket_start, city, specialty, technician_id, {names}) \
+                 SELECT {level}, 3, {b}, {city}, {specialty}, x.technician_id, {sums} FROM {from} \
+                 WHERE x.technician_id IS NOT NULL AND {filter} AND {when} GROUP BY 3, 4, 5, 6 \
+                 ON CONFLICT (level, gset, bucket_start, city, specialty, technician_id) DO UPDATE SET {updates}",
+                names = names.join(", "),
+                sums = sums.join(", "),
+                updates = updates.join(", "),
+            )
+        })
+        .collect()
 }
 
 /// A latest failure is a maximum, which a deletion cannot undo: the cells of addresses
@@ -249,8 +327,8 @@ pub async fn fold(db: &DatabaseConnection, settings: &RollupSettings) -> Result<
         if addresses {
             with.push(format!("ua AS ({})", address_upsert(zone)));
         }
-        if source.table == "reviews" {
-            with.push(format!("ut AS ({})", technician_upsert(zone)));
+        if !technician_columns(source.table).is_empty() {
+            with.push(format!("ut AS ({})", technician_upsert(source.table, zone)));
         }
         with.push(
             "s AS (UPDATE statistics_rollup_state SET applied_at = now(), \
@@ -333,7 +411,8 @@ pub async fn prune(db: &DatabaseConnection, settings: &RollupSettings) -> Result
     let mut sql = Sql::new(DatabaseBackend::Postgres);
     let p = sql.bind(from - Duration::days(2));
     sql.push(&format!(
-        "DELETE FROM statistics_rollup_technician_reviews WHERE (level = 2 AND bucket_start < {p}) OR n = 0"
+        "DELETE FROM statistics_rollup_technicians WHERE (level = 2 AND bucket_start < {p}) \
+         OR (reviews = 0 AND rating_sum = 0 AND completed = 0 AND revenue = 0)"
     ));
     removed += txn.execute_raw(sql.statement()).await?.rows_affected();
     txn.commit().await?;
@@ -415,32 +494,19 @@ pub async fn rebuild(db: &DatabaseConnection, settings: &RollupSettings) -> Resu
     for fact in facts::all() {
         script.extend(rebuild_fact(fact, zone, from));
     }
-    script.push("DELETE FROM statistics_rollup_technician_reviews".into());
-    script.push(format!(
-        "INSERT INTO statistics_rollup_technician_reviews \
-           (level, gset, bucket_start, city, specialty, technician_id, n, rating_sum) \
-         SELECT 2, 3, {day}, COALESCE(sr.city, ''), COALESCE(sr.specialty, ''), x.technician_id, \
-           COUNT(*), SUM(x.rating) FROM reviews x LEFT JOIN repair_requests sr ON sr.id = x.request_id \
-         WHERE x.technician_id IS NOT NULL AND x.created_at >= TIMESTAMPTZ '{from}' GROUP BY 3, 4, 5, 6",
-        day = bucket(2, "x.created_at", zone),
-        from = from.format("%Y-%m-%d %H:%M:%S+00"),
-    ));
-    script.push(format!(
-        "INSERT INTO statistics_rollup_technician_reviews \
-           (level, gset, bucket_start, city, specialty, technician_id, n, rating_sum) \
-         SELECT 0, 3, {all}, COALESCE(sr.city, ''), COALESCE(sr.specialty, ''), x.technician_id, \
-           COUNT(*), SUM(x.rating) FROM reviews x LEFT JOIN repair_requests sr ON sr.id = x.request_id \
-         WHERE x.technician_id IS NOT NULL GROUP BY 3, 4, 5, 6",
-        all = bucket(0, "x.created_at", zone),
-    ));
+    script.push("DELETE FROM statistics_rollup_technicians".into());
+    for table in ["reviews", "repair_requests", "payments"] {
+        script.extend(technician_rebuild(table, zone, from));
+    }
     for g in 0..3 {
         let c = if g & 1 == 1 { "city" } else { "''" };
         let sp = if g & 2 == 2 { "specialty" } else { "''" };
         script.push(format!(
-            "INSERT INTO statistics_rollup_technician_reviews \
-               (level, gset, bucket_start, city, specialty, technician_id, n, rating_sum) \
-             SELECT level, {g}, bucket_start, {c}, {sp}, technician_id, SUM(n), SUM(rating_sum) \
-             FROM statistics_rollup_technician_reviews WHERE gset = 3 GROUP BY level, bucket_start, 4, 5, technician_id"
+            "INSERT INTO statistics_rollup_technicians \
+               (level, gset, bucket_start, city, specialty, technician_id, reviews, rating_sum, completed, revenue) \
+             SELECT level, {g}, bucket_start, {c}, {sp}, technician_id, SUM(reviews), SUM(rating_sum), \
+               SUM(completed), SUM(revenue) \
+             FROM statistics_rollup_technicians WHERE gset = 3 GROUP BY level, bucket_start, 4, 5, technician_id"
         ));
     }
     script.push("DELETE FROM statistics_rollup_addresses".into());

@@ -248,6 +248,56 @@ impl Rollups {
     }
 }
 
+/// The top list from the per-technician figures `per_tech` writes: by mean rating, then
+/// completed requests, then id (METRICS.md), with at least `min_reviews` reviews.
+async fn top_technicians(
+    db: &impl ConnectionTrait,
+    window: &Window,
+    per_tech: &technicians::PerTechnician,
+    limit: usize,
+    min_reviews: i64,
+) -> Result<Vec<technicians::TopTechnician>, DbErr> {
+    #[derive(FromQueryResult)]
+    struct TopRow {
+        id: i64,
+        name: String,
+        specialty: String,
+        city: String,
+        reviews: i64,
+        rating_sum: i64,
+        done: i64,
+        revenue_cents: i64,
+    }
+    let mut s = crate::metrics::Scope::new(DatabaseBackend::Postgres, window);
+    let pt = per_tech(&mut s);
+    let exists = s.exists("t.created_at");
+    let slice = s.slice("t");
+    let min = s.sql.bind(min_reviews);
+    let lim = s.sql.bind(limit as i64);
+    s.sql.push(&format!(
+        "WITH pt AS MATERIALIZED ({pt}) \
+         SELECT t.id AS id, u.full_name AS name, t.specialty AS specialty, t.city AS city, \
+           pt.n AS reviews, pt.rating_sum AS rating_sum, pt.done AS done, pt.revenue_cents AS revenue_cents \
+         FROM pt JOIN technicians t ON t.id = pt.technician_id JOIN users u ON u.id = t.user_id \
+         WHERE {exists}{slice} AND pt.n >= {min} \
+         ORDER BY CAST(pt.rating_sum AS DOUBLE PRECISION) / pt.n DESC, pt.done DESC, t.id ASC LIMIT {lim}"
+    ));
+    let rows: Vec<TopRow> = s.sql.rows(db).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| technicians::TopTechnician {
+            technician_id: row.id.into(),
+            name: row.name,
+            specialty: row.specialty,
+            city: row.city,
+            avg_rating: mean(row.rating_sum as f64, row.reviews),
+            reviews: row.reviews,
+            completed_requests: row.done,
+            revenue: money(row.revenue_cents),
+        })
+        .collect())
+}
+
 /// A raw range `[a, b)`.
 type Edge = (DateTime<Utc>, DateTime<Utc>);
 
@@ -521,6 +571,7 @@ impl<D: ConnectionTrait> Reader<'_, D> {
             }
         };
         let part = Part::slice(&window.city, &window.specialty, 0);
+        // per technician: reviews, rating sum, completed requests, completed revenue (cents)
         let per_tech = move |s: &mut crate::metrics::Scope<'_>| -> String {
             let mut branches = Vec::new();
             let slice = |s: &mut crate::metrics::Scope<'_>, city: &str, specialty: &str| {
@@ -534,51 +585,94 @@ impl<D: ConnectionTrait> Reader<'_, D> {
                 out
             };
             let g = part.gset;
-            match cells {
-                Some(c) if c.level == cover::ALL => {
-                    let sl = slice(s, "c.city", "c.specialty");
-                    branches.push(format!(
-                        "SELECT c.technician_id, c.n, c.rating_sum FROM statistics_rollup_technician_reviews c \
-                         WHERE c.level = 0 AND c.gset = {g}{sl}"
-                    ));
-                    let sl = slice(s, "x.city", "x.specialty");
-                    branches.push(format!(
-                        "SELECT x.technician_id, x.sign, x.sign * x.rating FROM statistics_rollup_log_reviews x \
-                         WHERE x.technician_id IS NOT NULL{sl}"
-                    ));
-                }
-                Some(c) => {
+            // the logs' entries, and the platform's rows of the raw edges
+            let logs = [
+                (
+                    facts::REVIEWS.log,
+                    "TRUE",
+                    "x.sign, x.sign * x.rating, 0, 0",
+                ),
+                (
+                    facts::REQUESTS.log,
+                    "x.status = 'completed'",
+                    "0, 0, x.sign, 0",
+                ),
+                (
+                    facts::PAYMENTS.log,
+                    "x.status = 'completed'",
+                    "0, 0, 0, x.sign * x.amount",
+                ),
+            ];
+            let rows = [
+                ("reviews x", true, "TRUE", "1, x.rating, 0, 0"),
+                (
+                    "repair_requests x",
+                    false,
+                    "x.status = 'completed'",
+                    "0, 0, 1, 0",
+                ),
+                (
+                    "payments x",
+                    true,
+                    "x.status = 'completed'",
+                    "0, 0, 0, x.amount",
+                ),
+            ];
+            if let Some(c) = cells {
+                let range = if c.level == cover::ALL {
+                    String::new()
+                } else {
                     let (from, to) = (s.sql.bind(c.from), s.sql.bind(c.to));
-                    let sl = slice(s, "c.city", "c.specialty");
-                    branches.push(format!(
-                        "SELECT c.technician_id, c.n, c.rating_sum FROM statistics_rollup_technician_reviews c \
-                         WHERE c.level = 2 AND c.gset = {g} AND c.bucket_start >= {from} AND c.bucket_start < {to}{sl}"
-                    ));
-                    let (a, b) = (s.sql.bind(c.a), s.sql.bind(c.b));
+                    format!(" AND c.bucket_start >= {from} AND c.bucket_start < {to}")
+                };
+                let sl = slice(s, "c.city", "c.specialty");
+                branches.push(format!(
+                    "SELECT c.technician_id, c.reviews, c.rating_sum, c.completed, c.revenue \
+                     FROM statistics_rollup_technicians c WHERE c.level = {level} AND c.gset = {g}{range}{sl}",
+                    level = c.level
+                ));
+                for (log, filter, values) in logs {
+                    let range = if c.level == cover::ALL {
+                        String::new()
+                    } else {
+                        let (a, b) = (s.sql.bind(c.a), s.sql.bind(c.b));
+                        format!(" AND x.created_at >= {a} AND x.created_at < {b}")
+                    };
                     let sl = slice(s, "x.city", "x.specialty");
                     branches.push(format!(
-                        "SELECT x.technician_id, x.sign, x.sign * x.rating FROM statistics_rollup_log_reviews x \
-                         WHERE x.technician_id IS NOT NULL AND x.created_at >= {a} AND x.created_at < {b}{sl}"
+                        "SELECT x.technician_id, {values} FROM {log} x \
+                         WHERE x.technician_id IS NOT NULL AND {filter}{range}{sl}"
                     ));
                 }
-                None => {}
             }
             for (a, b) in &edges {
-                let (a, b) = (s.sql.bind(*a), s.sql.bind(*b));
-                let join = if g != 0 {
-                    " JOIN repair_requests sr ON sr.id = v.request_id"
-                } else {
-                    ""
-                };
-                let sl = slice(s, "sr.city", "sr.specialty");
-                branches.push(format!(
-                    "SELECT v.technician_id, 1, v.rating FROM reviews v{join} \
-                     WHERE v.technician_id IS NOT NULL AND v.created_at >= {a} AND v.created_at < {b}{sl}"
-                ));
+                for (table, via_request, filter, values) in rows {
+                    let (a, b) = (s.sql.bind(*a), s.sql.bind(*b));
+                    let (join, city, specialty) = if !via_request {
+                        ("", "x.city", "x.specialty")
+                    } else if g != 0 {
+                        (
+                            " JOIN repair_requests sr ON sr.id = x.request_id",
+                            "sr.city",
+                            "sr.specialty",
+                        )
+                    } else {
+                        ("", "", "")
+                    };
+                    let sl = slice(s, city, specialty);
+                    branches.push(format!(
+                        "SELECT x.technician_id, {values} FROM {table}{join} \
+                         WHERE x.technician_id IS NOT NULL AND {filter} \
+                           AND x.created_at >= {a} AND x.created_at < {b}{sl}"
+                    ));
+                }
             }
             format!(
-                "SELECT c.technician_id, CAST(SUM(c.n) AS BIGINT) AS n, CAST(SUM(c.rating_sum) AS BIGINT) AS rating_sum \
-                 FROM ({}) c(technician_id, n, rating_sum) GROUP BY c.technician_id HAVING SUM(c.n) > 0",
+                "SELECT c.technician_id, CAST(SUM(c.n) AS BIGINT) AS n, \
+                   CAST(SUM(c.rating_sum) AS BIGINT) AS rating_sum, CAST(SUM(c.done) AS BIGINT) AS done, \
+                   CAST(SUM(c.revenue) * 100 AS BIGINT) AS revenue_cents \
+                 FROM ({}) c(technician_id, n, rating_sum, done, revenue) \
+                 GROUP BY c.technician_id HAVING SUM(c.n) > 0",
                 branches.join(" UNION ALL ")
             )
         };
@@ -599,8 +693,10 @@ impl<D: ConnectionTrait> Reader<'_, D> {
         }
         let guard = Guard::find_by_statement(sea_orm::Statement::from_string(
             DatabaseBackend::Postgres,
-            "SELECT status, zone, fine_from, max_event_at, \
-               (SELECT MAX(event_at) FROM statistics_rollup_log_reviews) AS log_max \
+            "SELECT status, zone, fine_from, max_event_at, GREATEST( \
+               (SELECT MAX(event_at) FROM statistics_rollup_log_reviews), \
+               (SELECT MAX(event_at) FROM statistics_rollup_log_requests), \
+               (SELECT MAX(event_at) FROM statistics_rollup_log_payments)) AS log_max \
              FROM statistics_rollup_state WHERE id = 1",
         ))
         .one(&txn)
@@ -616,13 +712,14 @@ impl<D: ConnectionTrait> Reader<'_, D> {
         if !seen.allows(&self.layout, self.as_of) {
             return Ok(None);
         }
-        let stats = match top {
-            None => technicians::compute_with(&txn, window, &per_tech).await?,
-            Some((limit, min_reviews)) => TechnicianStats {
-                counts: technicians::TechnicianCounts::default(),
-                top: technicians::top_with(&txn, window, limit, min_reviews, &per_tech).await?,
-            },
+        let (limit, min_reviews) =
+            top.unwrap_or((technicians::TOP_LIMIT, technicians::TOP_MIN_REVIEWS));
+        let counts = match top {
+            None => technicians::counts(&txn, window, &per_tech).await?,
+            Some(_) => technicians::TechnicianCounts::default(),
         };
+        let top = top_technicians(&txn, window, &per_tech, limit, min_reviews).await?;
+        let stats = TechnicianStats { counts, top };
         txn.commit().await?;
         Ok(Some(stats))
     }
