@@ -545,6 +545,13 @@ pub async fn rebuild(db: &DatabaseConnection, settings: &RollupSettings) -> Resu
     }
     txn.execute_raw(sql.statement()).await?;
     txn.commit().await?;
+    // the planner's statistics of the new cells (their estimates keep aggregations in memory)
+    for table in facts::all().map(|f| f.table).chain([
+        "statistics_rollup_addresses",
+        "statistics_rollup_technicians",
+    ]) {
+        db.execute_unprepared(&format!("ANALYZE {table}")).await?;
+    }
     Ok(Step::Rebuilt)
 }
 

@@ -619,31 +619,53 @@ impl<D: ConnectionTrait> Reader<'_, D> {
                 ),
             ];
             if let Some(c) = cells {
-                let range = if c.level == cover::ALL {
+                let all = c.level == cover::ALL;
+                let range = if all {
                     String::new()
                 } else {
                     let (from, to) = (s.sql.bind(c.from), s.sql.bind(c.to));
                     format!(" AND c.bucket_start >= {from} AND c.bucket_start < {to}")
                 };
                 let sl = slice(s, "c.city", "c.specialty");
-                branches.push(format!(
+                let cell = format!(
                     "SELECT c.technician_id, c.reviews, c.rating_sum, c.completed, c.revenue \
                      FROM statistics_rollup_technicians c WHERE c.level = {level} AND c.gset = {g}{range}{sl}",
                     level = c.level
-                ));
+                );
+                let mut log_branches = Vec::new();
                 for (log, filter, values) in logs {
-                    let range = if c.level == cover::ALL {
+                    let range = if all {
                         String::new()
                     } else {
                         let (a, b) = (s.sql.bind(c.a), s.sql.bind(c.b));
                         format!(" AND x.created_at >= {a} AND x.created_at < {b}")
                     };
                     let sl = slice(s, "x.city", "x.specialty");
-                    branches.push(format!(
+                    log_branches.push(format!(
                         "SELECT x.technician_id, {values} FROM {log} x \
                          WHERE x.technician_id IS NOT NULL AND {filter}{range}{sl}"
                     ));
                 }
+                if all {
+                    // one cell per technician: the log's few entries joined to them, with no
+                    // aggregation of the cells
+                    return format!(
+                        "SELECT COALESCE(c.technician_id, l.technician_id) AS technician_id, \
+                           CAST(COALESCE(c.reviews, 0) + COALESCE(l.n, 0) AS BIGINT) AS n, \
+                           CAST(COALESCE(c.rating_sum, 0) + COALESCE(l.rating_sum, 0) AS BIGINT) AS rating_sum, \
+                           CAST(COALESCE(c.completed, 0) + COALESCE(l.done, 0) AS BIGINT) AS done, \
+                           CAST((COALESCE(c.revenue, 0) + COALESCE(l.revenue, 0)) * 100 AS BIGINT) AS revenue_cents \
+                         FROM ({cell}) c FULL JOIN \
+                           (SELECT u.technician_id, SUM(u.n) AS n, SUM(u.rating_sum) AS rating_sum, \
+                              SUM(u.done) AS done, SUM(u.revenue) AS revenue \
+                            FROM ({logs}) u(technician_id, n, rating_sum, done, revenue) GROUP BY u.technician_id) l \
+                           ON l.technician_id = c.technician_id \
+                         WHERE COALESCE(c.reviews, 0) + COALESCE(l.n, 0) > 0",
+                        logs = log_branches.join(" UNION ALL ")
+                    );
+                }
+                branches.push(cell);
+                branches.extend(log_branches);
             }
             for (a, b) in &edges {
                 for (table, via_request, filter, values) in rows {
@@ -702,6 +724,9 @@ impl<D: ConnectionTrait> Reader<'_, D> {
         .one(&txn)
         .await?;
         let Some(guard) = guard else { return Ok(None) };
+        // the per-technician sums are hashed in memory, not in batches on disk
+        txn.execute_unprepared("SET LOCAL work_mem = '64MB'")
+            .await?;
         let seen = Seen {
             status: guard.status,
             zone: guard.zone,
