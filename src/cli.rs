@@ -549,3 +549,31 @@ async fn serve(demo: bool, bind: String, settings: Settings) -> anyhow::Result<(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn every_command_parses_and_no_two_options_share_a_name() {
+        // clap's own check: a flag of a command that repeats a flattened setting's name
+        // (as `bench --rollups` did beside `--rollups <bool>`) fails here
+        Cli::command().debug_assert();
+        for args in [
+            vec!["teliman-stats", "bench", "--through-rollups", "--runs", "3"],
+            vec![
+                "teliman-stats",
+                "rollups",
+                "audit",
+                "--keep-log",
+                "--rollups",
+                "false",
+            ],
+            vec!["teliman-stats", "rollups", "rebuild"],
+        ] {
+            assert!(Cli::try_parse_from(&args).is_ok(), "{args:?}");
+        }
+        assert!(Cli::try_parse_from(["teliman-stats", "rollups", "reset"]).is_err());
+    }
+}
