@@ -280,10 +280,10 @@ fn script_up() -> Vec<String> {
          ON statistics_rollup_addresses (level, failed)"
             .into(),
     );
-    // per technician, by the slice of the request: reviews and their rating sum (by the
-    // review's time), completed requests (by the request's creation) and completed
-    // revenue (by the payment's creation); all time (level 0) and per local day (level 2,
-    // for the fine retention)
+    // per technician, every slice together (gset 0; per slice, the cells were as many as
+    // the reviews): reviews and their rating sum (by the review's time), completed requests
+    // (by the request's creation) and completed revenue (by the payment's creation); all
+    // time (level 0) and per local day (level 2, for the fine retention)
     script.push(
         "CREATE TABLE statistics_rollup_technicians (level SMALLINT NOT NULL, \
          gset SMALLINT NOT NULL, bucket_start TIMESTAMPTZ NOT NULL, city TEXT NOT NULL, \

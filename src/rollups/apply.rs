@@ -164,9 +164,9 @@ fn technician_columns(table: &str) -> Vec<(&'static str, &'static str, &'static 
         .collect()
 }
 
-/// Adds the entries of `d` (alias `x`) from `table`'s log to their technicians' cells, in
-/// every grouping of their request's slice: all time, and the local day (of the row's
-/// creation) for days in the fine retention.
+/// Adds the entries of `d` (alias `x`) from `table`'s log to their technicians' cells
+/// (every slice together): all time, and the local day (of the row's creation) for days in
+/// the fine retention.
 fn technician_upsert(table: &str, zone: &str) -> String {
     let cols = technician_columns(table);
     let filter = cols[0].0;
@@ -183,10 +183,8 @@ fn technician_upsert(table: &str, zone: &str) -> String {
     format!(
         "INSERT INTO statistics_rollup_technicians \
            (level, gset, bucket_start, city, specialty, technician_id, {names}) \
-         SELECT lv.l, gs.g, CASE lv.l WHEN 0 THEN {all} ELSE {day} END, \
-           CASE WHEN gs.g IN (1, 3) THEN x.city ELSE '' END, \
-           CASE WHEN gs.g IN (2, 3) THEN x.specialty ELSE '' END, x.technician_id, {sums} \
-         FROM d x CROSS JOIN (VALUES (0), (2)) lv(l) CROSS JOIN (VALUES (0), (1), (2), (3)) gs(g) \
+         SELECT lv.l, 0, CASE lv.l WHEN 0 THEN {all} ELSE {day} END, '', '', x.technician_id, {sums} \
+         FROM d x CROSS JOIN (VALUES (0), (2)) lv(l) \
          WHERE x.technician_id IS NOT NULL AND x.created_at IS NOT NULL AND {filter} \
            AND (lv.l = 0 OR x.created_at >= (SELECT fine_from FROM statistics_rollup_state WHERE id = 1)) \
          GROUP BY 1, 2, 3, 4, 5, 6 HAVING {nonzero} \
@@ -200,7 +198,7 @@ fn technician_upsert(table: &str, zone: &str) -> String {
     )
 }
 
-/// Fills the per-technician cells of `table`'s columns from its rows (finest grouping).
+/// Fills the per-technician cells of `table`'s columns from its rows.
 fn technician_rebuild(table: &str, zone: &str, fine_from: DateTime<Utc>) -> Vec<String> {
     let cols = technician_columns(table);
     let filter = cols[0].0;
@@ -210,35 +208,25 @@ fn technician_rebuild(table: &str, zone: &str, fine_from: DateTime<Utc>) -> Vec<
         .iter()
         .map(|n| format!("{n} = statistics_rollup_technicians.{n} + EXCLUDED.{n}"))
         .collect();
-    let (from, city, specialty) = if table == "repair_requests" {
-        ("repair_requests x", "x.city", "x.specialty")
-    } else {
-        (
-            if table == "payments" {
-                "payments x LEFT JOIN repair_requests sr ON sr.id = x.request_id"
-            } else {
-                "reviews x LEFT JOIN repair_requests sr ON sr.id = x.request_id"
-            },
-            "COALESCE(sr.city, '')",
-            "COALESCE(sr.specialty, '')",
-        )
-    };
     let since = format!("TIMESTAMPTZ '{}'", fine_from.format("%Y-%m-%d %H:%M:%S+00"));
-    [(0, bucket(0, "x.created_at", zone), "TRUE".to_string()), (2, bucket(2, "x.created_at", zone), format!("x.created_at >= {since}"))]
-        .into_iter()
-        .map(|(level, b, when)| {
-            format!(
-                "INSERT INTO statistics_rollup_technicians \
-                   (level, gset, bucket_start, city, specialty, technician_id, {names}) \
-                 SELECT {level}, 3, {b}, {city}, {specialty}, x.technician_id, {sums} FROM {from} \
-                 WHERE x.technician_id IS NOT NULL AND {filter} AND {when} GROUP BY 3, 4, 5, 6 \
-                 ON CONFLICT (level, gset, bucket_start, city, specialty, technician_id) DO UPDATE SET {updates}",
-                names = names.join(", "),
-                sums = sums.join(", "),
-                updates = updates.join(", "),
-            )
-        })
-        .collect()
+    [
+        (0, bucket(0, "x.created_at", zone), "TRUE".to_string()),
+        (2, bucket(2, "x.created_at", zone), format!("x.created_at >= {since}")),
+    ]
+    .into_iter()
+    .map(|(level, b, when)| {
+        format!(
+            "INSERT INTO statistics_rollup_technicians \
+               (level, gset, bucket_start, city, specialty, technician_id, {names}) \
+             SELECT {level}, 0, {b}, '', '', x.technician_id, {sums} FROM {table} x \
+             WHERE x.technician_id IS NOT NULL AND {filter} AND {when} GROUP BY 3, 6 \
+             ON CONFLICT (level, gset, bucket_start, city, specialty, technician_id) DO UPDATE SET {updates}",
+            names = names.join(", "),
+            sums = sums.join(", "),
+            updates = updates.join(", "),
+        )
+    })
+    .collect()
 }
 
 /// A latest failure is a maximum, which a deletion cannot undo: the cells of addresses
@@ -497,17 +485,6 @@ pub async fn rebuild(db: &DatabaseConnection, settings: &RollupSettings) -> Resu
     script.push("DELETE FROM statistics_rollup_technicians".into());
     for table in ["reviews", "repair_requests", "payments"] {
         script.extend(technician_rebuild(table, zone, from));
-    }
-    for g in 0..3 {
-        let c = if g & 1 == 1 { "city" } else { "''" };
-        let sp = if g & 2 == 2 { "specialty" } else { "''" };
-        script.push(format!(
-            "INSERT INTO statistics_rollup_technicians \
-               (level, gset, bucket_start, city, specialty, technician_id, reviews, rating_sum, completed, revenue) \
-             SELECT level, {g}, bucket_start, {c}, {sp}, technician_id, SUM(reviews), SUM(rating_sum), \
-               SUM(completed), SUM(revenue) \
-             FROM statistics_rollup_technicians WHERE gset = 3 GROUP BY level, bucket_start, 4, 5, technician_id"
-        ));
     }
     script.push("DELETE FROM statistics_rollup_addresses".into());
     script.push(format!(

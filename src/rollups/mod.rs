@@ -530,6 +530,11 @@ impl<D: ConnectionTrait> Reader<'_, D> {
     where
         D: TransactionTrait,
     {
+        if window.is_sliced() {
+            // the cells hold every slice together (by slice, they were as large as the
+            // reviews themselves): a slice reads the rows
+            return Ok(None);
+        }
         let zone = self.layout.zone;
         // the cells (all time, or whole local days) and the raw edges
         let (cells, edges): (Option<Cells>, Vec<Edge>) = match window.start {
