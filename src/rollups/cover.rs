@@ -66,7 +66,7 @@ pub struct Cover {
     /// Rollup cells.
     pub cells: Vec<Cells>,
     /// Ranges read from the platform's rows.
-    pub raw: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+    pub raw: Vec<Edge>,
 }
 
 /// The bucket of a local date at the day level.
@@ -132,6 +132,22 @@ pub fn cover(
     if start >= end {
         return out;
     }
+    match whole_days(zone, start, end) {
+        Some(days) => {
+            edge(layout, start, days.a, &mut out);
+            out.cells.push(days);
+            edge(layout, days.b, end, &mut out);
+        }
+        None => edge(layout, start, end, &mut out),
+    }
+    out
+}
+
+/// A range `[a, b)` read from the platform's rows.
+pub type Edge = (DateTime<Utc>, DateTime<Utc>);
+
+/// The whole local days of `zone` within `[start, end)`, as day-level cells, if any.
+pub fn whole_days(zone: Tz, start: DateTime<Utc>, end: DateTime<Utc>) -> Option<Cells> {
     let first = start.with_timezone(&zone).date_naive();
     let first = if day_start(zone, first) == start {
         first
@@ -139,21 +155,43 @@ pub fn cover(
         first + Days::new(1)
     };
     let last = end.with_timezone(&zone).date_naive();
-    if first < last {
-        let (a, b) = (day_start(zone, first), day_start(zone, last));
-        edge(layout, start, a, &mut out);
-        out.cells.push(Cells {
-            level: DAY,
-            from: day_bucket(first),
-            to: day_bucket(last),
-            a,
-            b,
-        });
-        edge(layout, b, end, &mut out);
-    } else {
-        edge(layout, start, end, &mut out);
+    (first < last).then(|| Cells {
+        level: DAY,
+        from: day_bucket(first),
+        to: day_bucket(last),
+        a: day_start(zone, first),
+        b: day_start(zone, last),
+    })
+}
+
+/// The cells a fact kept only at levels 0 and 2 (days from `layout.fine_from`) serves
+/// `[start, end)` with: the level-0 cell for all time to the end of the data, else the
+/// whole days and raw edges (at most a day each); `None` when the window starts before the
+/// kept days or has no start but an earlier end.
+pub fn day_cover(
+    layout: &Layout,
+    start: Option<DateTime<Utc>>,
+    end: DateTime<Utc>,
+    to_end_of_data: bool,
+) -> Option<(Option<Cells>, Vec<Edge>)> {
+    match start {
+        None if to_end_of_data => Some((
+            Some(Cells {
+                level: ALL,
+                from: epoch(),
+                to: epoch() + Duration::seconds(1),
+                a: min_instant(),
+                b: max_instant(),
+            }),
+            Vec::new(),
+        )),
+        None => None,
+        Some(start) if start < layout.fine_from => None,
+        Some(start) => Some(match whole_days(layout.zone, start, end) {
+            Some(days) => (Some(days), vec![(start, days.a), (days.b, end)]),
+            None => (None, vec![(start, end)]),
+        }),
     }
-    out
 }
 
 /// `[a, b)` (at most a few days) as hours and quarters where they are kept, raw elsewhere.

@@ -298,9 +298,6 @@ async fn top_technicians(
         .collect())
 }
 
-/// A raw range `[a, b)`.
-type Edge = (DateTime<Utc>, DateTime<Utc>);
-
 /// One read at one instant.
 struct Reader<'d, D> {
     db: &'d D,
@@ -535,61 +532,18 @@ impl<D: ConnectionTrait> Reader<'_, D> {
             // reviews themselves): a slice reads the rows
             return Ok(None);
         }
-        let zone = self.layout.zone;
         // the cells (all time, or whole local days) and the raw edges
-        let (cells, edges): (Option<Cells>, Vec<Edge>) = match window.start {
-            None if window.end == self.as_of => (
-                Some(Cells {
-                    level: cover::ALL,
-                    from: cover::epoch(),
-                    to: cover::epoch(),
-                    a: cover::min_instant(),
-                    b: cover::max_instant(),
-                }),
-                Vec::new(),
-            ),
-            None => return Ok(None),
-            Some(start) => {
-                if start < self.layout.fine_from {
-                    return Ok(None);
-                }
-                let first = start.with_timezone(&zone).date_naive();
-                let first = if day_start(zone, first) == start {
-                    first
-                } else {
-                    first + chrono::Days::new(1)
-                };
-                let last = window.end.with_timezone(&zone).date_naive();
-                if first < last {
-                    let (a, b) = (day_start(zone, first), day_start(zone, last));
-                    let days = Cells {
-                        level: DAY,
-                        from: day_bucket(first),
-                        to: day_bucket(last),
-                        a,
-                        b,
-                    };
-                    (Some(days), vec![(start, a), (b, window.end)])
-                } else {
-                    (None, vec![(start, window.end)])
-                }
-            }
+        let Some((cells, edges)) = cover::day_cover(
+            &self.layout,
+            window.start,
+            window.end,
+            window.end == self.as_of,
+        ) else {
+            return Ok(None);
         };
-        let part = Part::slice(&window.city, &window.specialty, 0);
         // per technician: reviews, rating sum, completed requests, completed revenue (cents)
         let per_tech = move |s: &mut crate::metrics::Scope<'_>| -> String {
             let mut branches = Vec::new();
-            let slice = |s: &mut crate::metrics::Scope<'_>, city: &str, specialty: &str| {
-                let mut out = String::new();
-                if let Some(c) = &part.city {
-                    out.push_str(&format!(" AND {city} = {}", s.sql.bind(c.clone())));
-                }
-                if let Some(sp) = &part.specialty {
-                    out.push_str(&format!(" AND {specialty} = {}", s.sql.bind(sp.clone())));
-                }
-                out
-            };
-            let g = part.gset;
             // the logs' entries, and the platform's rows of the raw edges
             let logs = [
                 (
@@ -609,19 +563,9 @@ impl<D: ConnectionTrait> Reader<'_, D> {
                 ),
             ];
             let rows = [
-                ("reviews x", true, "TRUE", "1, x.rating, 0, 0"),
-                (
-                    "repair_requests x",
-                    false,
-                    "x.status = 'completed'",
-                    "0, 0, 1, 0",
-                ),
-                (
-                    "payments x",
-                    true,
-                    "x.status = 'completed'",
-                    "0, 0, 0, x.amount",
-                ),
+                ("reviews x", "TRUE", "1, x.rating, 0, 0"),
+                ("repair_requests x", "x.status = 'completed'", "0, 0, 1, 0"),
+                ("payments x", "x.status = 'completed'", "0, 0, 0, x.amount"),
             ];
             if let Some(c) = cells {
                 let all = c.level == cover::ALL;
@@ -631,10 +575,9 @@ impl<D: ConnectionTrait> Reader<'_, D> {
                     let (from, to) = (s.sql.bind(c.from), s.sql.bind(c.to));
                     format!(" AND c.bucket_start >= {from} AND c.bucket_start < {to}")
                 };
-                let sl = slice(s, "c.city", "c.specialty");
                 let cell = format!(
                     "SELECT c.technician_id, c.reviews, c.rating_sum, c.completed, c.revenue \
-                     FROM statistics_rollup_technicians c WHERE c.level = {level} AND c.gset = {g}{range}{sl}",
+                     FROM statistics_rollup_technicians c WHERE c.level = {level} AND c.gset = 0{range}",
                     level = c.level
                 );
                 let mut log_branches = Vec::new();
@@ -645,10 +588,9 @@ impl<D: ConnectionTrait> Reader<'_, D> {
                         let (a, b) = (s.sql.bind(c.a), s.sql.bind(c.b));
                         format!(" AND x.created_at >= {a} AND x.created_at < {b}")
                     };
-                    let sl = slice(s, "x.city", "x.specialty");
                     log_branches.push(format!(
                         "SELECT x.technician_id, {values} FROM {log} x \
-                         WHERE x.technician_id IS NOT NULL AND {filter}{range}{sl}"
+                         WHERE x.technician_id IS NOT NULL AND {filter}{range}"
                     ));
                 }
                 if all {
@@ -673,24 +615,12 @@ impl<D: ConnectionTrait> Reader<'_, D> {
                 branches.extend(log_branches);
             }
             for (a, b) in &edges {
-                for (table, via_request, filter, values) in rows {
+                for (table, filter, values) in rows {
                     let (a, b) = (s.sql.bind(*a), s.sql.bind(*b));
-                    let (join, city, specialty) = if !via_request {
-                        ("", "x.city", "x.specialty")
-                    } else if g != 0 {
-                        (
-                            " JOIN repair_requests sr ON sr.id = x.request_id",
-                            "sr.city",
-                            "sr.specialty",
-                        )
-                    } else {
-                        ("", "", "")
-                    };
-                    let sl = slice(s, city, specialty);
                     branches.push(format!(
-                        "SELECT x.technician_id, {values} FROM {table}{join} \
+                        "SELECT x.technician_id, {values} FROM {table} \
                          WHERE x.technician_id IS NOT NULL AND {filter} \
-                           AND x.created_at >= {a} AND x.created_at < {b}{sl}"
+                           AND x.created_at >= {a} AND x.created_at < {b}"
                     ));
                 }
             }
@@ -764,7 +694,6 @@ impl<D: ConnectionTrait> Reader<'_, D> {
         window: &Window,
         limit: usize,
     ) -> Result<Option<Vec<SuspiciousIp>>, DbErr> {
-        let zone = self.layout.zone;
         let mut sql = Sql::new(DatabaseBackend::Postgres);
         let min = sql.bind(security::SUSPICIOUS_MIN_FAILURES);
         let mut branches = Vec::new();
@@ -785,46 +714,36 @@ impl<D: ConnectionTrait> Reader<'_, D> {
                 sql.bind(b)
             )
         };
-        match window.start {
-            None if window.end == self.as_of => {
+        let Some((cells, edges)) = cover::day_cover(
+            &self.layout,
+            window.start,
+            window.end,
+            window.end == self.as_of,
+        ) else {
+            return Ok(None);
+        };
+        match cells {
+            Some(c) if c.level == cover::ALL => {
                 // an address below `min - (failures waiting in the log)` cannot reach `min`
                 branches.push(format!(
                     "SELECT a.ip_address, a.failed, a.last_failed FROM statistics_rollup_addresses a \
                      WHERE a.level = 0 AND a.failed >= {min} - \
                        (SELECT COUNT(*) FROM {log} x WHERE x.success = FALSE AND x.sign > 0)"
                 ));
-                branches.push(log_range(
-                    &mut sql,
-                    cover::min_instant(),
-                    cover::max_instant(),
+                branches.push(log_range(&mut sql, c.a, c.b));
+            }
+            Some(c) => {
+                let (from, to) = (sql.bind(c.from), sql.bind(c.to));
+                branches.push(format!(
+                    "SELECT a.ip_address, a.failed, a.last_failed FROM statistics_rollup_addresses a \
+                     WHERE a.level = 2 AND a.bucket_start >= {from} AND a.bucket_start < {to}"
                 ));
+                branches.push(log_range(&mut sql, c.a, c.b));
             }
-            None => return Ok(None),
-            Some(start) => {
-                if start < self.layout.fine_from {
-                    return Ok(None);
-                }
-                let first = start.with_timezone(&zone).date_naive();
-                let first = if day_start(zone, first) == start {
-                    first
-                } else {
-                    first + chrono::Days::new(1)
-                };
-                let last = window.end.with_timezone(&zone).date_naive();
-                if first < last {
-                    let (a, b) = (day_start(zone, first), day_start(zone, last));
-                    let (from, to) = (sql.bind(day_bucket(first)), sql.bind(day_bucket(last)));
-                    branches.push(format!(
-                        "SELECT a.ip_address, a.failed, a.last_failed FROM statistics_rollup_addresses a \
-                         WHERE a.level = 2 AND a.bucket_start >= {from} AND a.bucket_start < {to}"
-                    ));
-                    branches.push(log_range(&mut sql, a, b));
-                    branches.push(raw(&mut sql, start, a));
-                    branches.push(raw(&mut sql, b, window.end));
-                } else {
-                    branches.push(raw(&mut sql, start, window.end));
-                }
-            }
+            None => {}
+        }
+        for (a, b) in edges {
+            branches.push(raw(&mut sql, a, b));
         }
         let lim = sql.bind(limit as i64);
         sql.push(&format!(
