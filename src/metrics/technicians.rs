@@ -101,16 +101,40 @@ struct CountsRow {
     mean_sum: Option<f64>,
 }
 
+/// One row of a top list as read (also by the rollups).
 #[derive(FromQueryResult)]
-struct TopRow {
-    id: i64,
-    name: String,
-    specialty: String,
-    city: String,
-    reviews: i64,
-    rating_sum: i64,
-    done: i64,
-    revenue_cents: i64,
+pub struct TopRow {
+    /// Technician id.
+    pub id: i64,
+    /// The user's full name.
+    pub name: String,
+    /// Specialty.
+    pub specialty: String,
+    /// City.
+    pub city: String,
+    /// Reviews in the period.
+    pub reviews: i64,
+    /// Their rating sum.
+    pub rating_sum: i64,
+    /// Completed requests in the period.
+    pub done: i64,
+    /// Completed revenue in the period, in cents.
+    pub revenue_cents: i64,
+}
+
+impl From<TopRow> for TopTechnician {
+    fn from(row: TopRow) -> Self {
+        TopTechnician {
+            technician_id: row.id.into(),
+            name: row.name,
+            specialty: row.specialty,
+            city: row.city,
+            avg_rating: mean(row.rating_sum as f64, row.reviews),
+            reviews: row.reviews,
+            completed_requests: row.done,
+            revenue: super::money(row.revenue_cents),
+        }
+    }
 }
 
 /// The counts and the mean rating with the reviews per technician written by `per_tech`.
@@ -190,17 +214,5 @@ pub async fn top(
          ORDER BY q.mean DESC, q.done DESC, q.id ASC"
     ));
     let rows: Vec<TopRow> = s.sql.rows(db).await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| TopTechnician {
-            technician_id: row.id.into(),
-            name: row.name,
-            specialty: row.specialty,
-            city: row.city,
-            avg_rating: mean(row.rating_sum as f64, row.reviews),
-            reviews: row.reviews,
-            completed_requests: row.done,
-            revenue: super::money(row.revenue_cents),
-        })
-        .collect())
+    Ok(rows.into_iter().map(TopTechnician::from).collect())
 }

@@ -380,29 +380,34 @@ pub async fn prune(db: &DatabaseConnection, settings: &RollupSettings) -> Result
         "UPDATE statistics_rollup_state SET fine_from = GREATEST(fine_from, {p}) WHERE id = 1"
     ));
     txn.execute_raw(sql.statement()).await?;
+    // (table, levels kept for the fine retention, their end, an empty cell); the
+    // per-address and per-technician days (local dates) are dropped two days later
+    let days_end = from - Duration::days(2);
+    let cells = facts::all()
+        .map(|f| (f.table, "level IN (3, 4)", from, "n = 0"))
+        .chain([
+            (
+                "statistics_rollup_addresses",
+                "level = 2",
+                days_end,
+                "failed = 0",
+            ),
+            (
+                "statistics_rollup_technicians",
+                "level = 2",
+                days_end,
+                "reviews = 0 AND rating_sum = 0 AND completed = 0 AND revenue = 0",
+            ),
+        ]);
     let mut removed = 0;
-    for fact in facts::all() {
+    for (table, fine, before, empty) in cells {
         let mut sql = Sql::new(DatabaseBackend::Postgres);
-        let p = sql.bind(from);
+        let p = sql.bind(before);
         sql.push(&format!(
-            "DELETE FROM {} WHERE (level IN (3, 4) AND bucket_start < {p}) OR n = 0",
-            fact.table
+            "DELETE FROM {table} WHERE ({fine} AND bucket_start < {p}) OR ({empty})"
         ));
         removed += txn.execute_raw(sql.statement()).await?.rows_affected();
     }
-    let mut sql = Sql::new(DatabaseBackend::Postgres);
-    let p = sql.bind(from - Duration::days(2));
-    sql.push(&format!(
-        "DELETE FROM statistics_rollup_addresses WHERE (level = 2 AND bucket_start < {p}) OR failed = 0"
-    ));
-    removed += txn.execute_raw(sql.statement()).await?.rows_affected();
-    let mut sql = Sql::new(DatabaseBackend::Postgres);
-    let p = sql.bind(from - Duration::days(2));
-    sql.push(&format!(
-        "DELETE FROM statistics_rollup_technicians WHERE (level = 2 AND bucket_start < {p}) \
-         OR (reviews = 0 AND rating_sum = 0 AND completed = 0 AND revenue = 0)"
-    ));
-    removed += txn.execute_raw(sql.statement()).await?.rows_affected();
     txn.commit().await?;
     Ok(removed)
 }

@@ -257,17 +257,6 @@ async fn top_technicians(
     limit: usize,
     min_reviews: i64,
 ) -> Result<Vec<technicians::TopTechnician>, DbErr> {
-    #[derive(FromQueryResult)]
-    struct TopRow {
-        id: i64,
-        name: String,
-        specialty: String,
-        city: String,
-        reviews: i64,
-        rating_sum: i64,
-        done: i64,
-        revenue_cents: i64,
-    }
     let mut s = crate::metrics::Scope::new(DatabaseBackend::Postgres, window);
     let pt = per_tech(&mut s);
     let exists = s.exists("t.created_at");
@@ -282,19 +271,10 @@ async fn top_technicians(
          WHERE {exists}{slice} AND pt.n >= {min} \
          ORDER BY CAST(pt.rating_sum AS DOUBLE PRECISION) / pt.n DESC, pt.done DESC, t.id ASC LIMIT {lim}"
     ));
-    let rows: Vec<TopRow> = s.sql.rows(db).await?;
+    let rows: Vec<technicians::TopRow> = s.sql.rows(db).await?;
     Ok(rows
         .into_iter()
-        .map(|row| technicians::TopTechnician {
-            technician_id: row.id.into(),
-            name: row.name,
-            specialty: row.specialty,
-            city: row.city,
-            avg_rating: mean(row.rating_sum as f64, row.reviews),
-            reviews: row.reviews,
-            completed_requests: row.done,
-            revenue: money(row.revenue_cents),
-        })
+        .map(technicians::TopTechnician::from)
         .collect())
 }
 
