@@ -258,7 +258,9 @@ async fn hand_worked_figures_come_from_the_log_then_from_folded_cells() {
             assert_eq!(folded, apply::Step::Folded(4 + 3 + 2 + 4 + 3));
             // pruning keeps every cell the figures below need (nothing is past the
             // retention, and no folded cell is empty)
-            apply::prune(&app.db, &app.state.config.rollups).await.unwrap();
+            apply::prune(&app.db, &app.state.config.rollups)
+                .await
+                .unwrap();
         }
         // folded: the same figures from cells (new filters, so the cache does not answer)
         let all = stats(
